@@ -1,0 +1,136 @@
+"""`watcher init`, `scan`, `status`, `errors`, `db upgrade` through click's runner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from watcher.cli.main import cli
+
+from support import EXAMPLE, REPO, write
+
+
+def run(project: Path, *args: str, database_url: str | None = None) -> Result:
+    env = {"WATCHER_DATABASE_URL": database_url} if database_url else {}
+    config = str(project / "config" / "watcher.yaml")
+    return CliRunner().invoke(cli, ["--config", config, *args], env=env, catch_exceptions=False)
+
+
+@pytest.fixture
+def settled_project(project: Path) -> Path:
+    write(project / "seeds" / EXAMPLE.name, EXAMPLE.read_bytes())
+    return project
+
+
+def test_scan_json_is_exactly_the_summary_object(settled_project: Path, database_url: str) -> None:
+    result = run(settled_project, "scan", "--format", "json", database_url=database_url)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert set(summary) == {"new", "changed", "unchanged", "errors", "hits", "seconds"}
+    assert (summary["new"], summary["changed"], summary["unchanged"], summary["errors"]) == (1, 0, 0, 0)
+    assert isinstance(summary["seconds"], float)
+
+
+def test_scan_text_prints_one_summary_line(settled_project: Path) -> None:
+    result = run(settled_project, "scan")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [result.stdout.strip()]
+    assert result.stdout.startswith("scan: 1 new, 0 changed, 0 unchanged, 0 errors, 0 hits in ")
+
+
+def test_status_json_counts_and_last_scan(settled_project: Path, database_url: str) -> None:
+    before = json.loads(run(settled_project, "status", "--format", "json", database_url=database_url).stdout)
+    assert before == {"articles": 0, "files": 0, "errors": 0, "hits": 0, "rules": 0, "last_scan": None}
+    write(settled_project / "seeds" / "empty.txt", b"")
+    run(settled_project, "scan", database_url=database_url)
+    after = json.loads(run(settled_project, "status", "--format", "json", database_url=database_url).stdout)
+    assert {k: after[k] for k in ("articles", "files", "errors")} == {"articles": 1, "files": 2, "errors": 1}
+    last = after["last_scan"]
+    assert (last["new"], last["errors"]) == (1, 1)
+    assert last["finished_at"].endswith("+00:00")
+
+
+def test_status_table_is_readable(settled_project: Path) -> None:
+    run(settled_project, "scan")
+    result = run(settled_project, "status")
+    assert result.exit_code == 0
+    assert "articles" in result.stdout
+    assert "scan: 1 new" in result.stdout
+
+
+def test_errors_lists_bad_files_with_reasons(settled_project: Path, database_url: str) -> None:
+    write(settled_project / "seeds" / "binary.txt", b"\x00\x01\x02")
+    run(settled_project, "scan", database_url=database_url)
+    listed = json.loads(run(settled_project, "errors", "--format", "json", database_url=database_url).stdout)
+    assert [(e["path"], e["reason"]) for e in listed] == [("binary.txt", "binary file (NUL bytes)")]
+    assert listed[0]["seen_at"].endswith("+00:00")
+    table = run(settled_project, "errors", database_url=database_url).stdout
+    assert "binary.txt" in table
+    assert "NUL bytes" in table
+
+
+def test_errors_says_when_there_are_none(settled_project: Path) -> None:
+    assert run(settled_project, "errors").stdout.strip() == "no ingestion errors"
+
+
+def test_db_upgrade_creates_the_schema(project: Path, database_url: str) -> None:
+    result = run(project, "db", "upgrade", database_url=database_url)
+    assert result.exit_code == 0
+    assert "up to date" in result.stdout
+
+
+def test_config_error_is_one_line_and_exit_2(project: Path) -> None:
+    config = project / "config" / "watcher.yaml"
+    config.write_text("seeds_dir: seeds\nscan:\n  settle: fast\n", encoding="utf-8")
+    result = run(project, "scan")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f'error: {config}:3:3: scan.settle: expected a duration like "2s", got "fast"'
+    ]
+    assert result.stdout == ""
+
+
+def test_unreachable_database_is_a_runtime_error(project: Path) -> None:
+    result = run(project, "scan", database_url="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    assert result.exit_code == 1
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith("error: cannot open the database")
+    assert "Traceback" not in result.stderr
+
+
+def test_debug_shows_the_traceback(project: Path) -> None:
+    config = str(project / "config" / "watcher.yaml")
+    (project / "config" / "watcher.yaml").write_text("scan: {settle: fast}\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--debug", "--config", config, "scan"])
+    assert result.exit_code != 0
+    assert result.exception is not None
+
+
+def test_init_writes_a_working_project(tmp_path: Path) -> None:
+    target = tmp_path / "newsroom"
+    result = CliRunner().invoke(cli, ["init", str(target)])
+    assert result.exit_code == 0, result.output
+    assert (target / "config" / "watcher.yaml").read_text() == (REPO / "config" / "watcher.yaml").read_text()
+    assert (target / "config" / "rules.yaml").is_file()
+    assert (target / "seeds" / EXAMPLE.name).read_bytes() == EXAMPLE.read_bytes()
+    assert (target / "var").is_dir()
+
+
+def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
+    target = tmp_path / "newsroom"
+    (target / "config").mkdir(parents=True)
+    (target / "config" / "watcher.yaml").write_text("mine: true\n")
+    result = CliRunner().invoke(cli, ["init", str(target)])
+    assert result.exit_code == 2
+    assert "already exists" in result.stderr
+    assert (target / "config" / "watcher.yaml").read_text() == "mine: true\n"
+    assert not (target / "seeds").exists()
+
+
+def test_shipped_project_files_match_the_init_skeleton() -> None:
+    skeleton = REPO / "watcher" / "skeleton"
+    for name in ("config/watcher.yaml", "config/rules.yaml", f"seeds/{EXAMPLE.name}"):
+        assert (skeleton / name).read_bytes() == (REPO / name).read_bytes(), name

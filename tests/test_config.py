@@ -1,0 +1,119 @@
+"""watcher.yaml: defaults, path resolution, overrides, and one-line errors with positions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from watcher.config import find_config_path, load_config
+from watcher.errors import ConfigError, ConfigErrors
+
+from support import REPO
+
+
+def config_file(root: Path, text: str) -> Path:
+    path = root / "config" / "watcher.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_shipped_config_loads_with_paths_under_the_project_root() -> None:
+    config = load_config(REPO / "config" / "watcher.yaml", {})
+    assert config.seeds_dir == REPO / "seeds"
+    assert config.database_url == f"sqlite:///{REPO / 'var' / 'watcher.db'}"
+    assert config.scan.interval == timedelta(seconds=60)
+    assert config.scan.settle == timedelta(seconds=2)
+    assert config.scan.max_file_size == 10_000_000
+    assert config.feeds.dir == REPO / "var" / "feeds"
+    assert config.feeds.max_entries == 50
+    assert (config.web.host, config.web.port) == ("127.0.0.1", 8080)
+    assert config.rule_files == [REPO / "config" / "rules.yaml"]
+
+
+def test_empty_config_takes_every_default(tmp_path: Path) -> None:
+    config = load_config(config_file(tmp_path, ""), {})
+    assert config.seeds_dir == tmp_path / "seeds"
+    assert config.timezone == "UTC"
+    assert config.feeds.base_url == "http://127.0.0.1:8080/"
+
+
+def test_values_are_parsed(tmp_path: Path) -> None:
+    text = (
+        "seeds_dir: /srv/articles\ntimezone: Europe/Rome\nscan:\n  interval: 1h30m\n"
+        "  settle: 500ms\n  max_file_size: 2MiB\nfeeds:\n  base_url: https://news.example.org\n"
+    )
+    config = load_config(config_file(tmp_path, text), {})
+    assert config.seeds_dir == Path("/srv/articles")
+    assert config.zone.key == "Europe/Rome"
+    assert config.scan.interval == timedelta(minutes=90)
+    assert config.scan.settle == timedelta(milliseconds=500)
+    assert config.scan.max_file_size == 2 * 1024 * 1024
+    assert config.feeds.base_url == "https://news.example.org/"
+
+
+def test_environment_database_url_wins(tmp_path: Path) -> None:
+    path = config_file(tmp_path, "database_url: sqlite:///var/a.db\n")
+    url = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    assert load_config(path, {"WATCHER_DATABASE_URL": url}).database_url == url
+
+
+def test_yaml_12_keeps_no_as_a_string(tmp_path: Path) -> None:
+    config = load_config(config_file(tmp_path, "default_source: NO\n"), {})
+    assert config.default_source == "NO"
+
+
+def test_config_path_lookup_order(tmp_path: Path) -> None:
+    env = {"WATCHER_CONFIG": "/etc/watcher/watcher.yaml"}
+    assert find_config_path(Path("x.yaml"), env, tmp_path) == Path("x.yaml")
+    assert find_config_path(None, env, tmp_path) == Path("/etc/watcher/watcher.yaml")
+    config_file(tmp_path, "")
+    assert find_config_path(None, env, tmp_path) == Path("config/watcher.yaml")
+    with pytest.raises(ConfigError, match="no config found"):
+        find_config_path(None, {}, tmp_path / "elsewhere")
+
+
+CONFIG_ERRORS = [
+    pytest.param(
+        "seeds_dir: seeds\nscan:\n  settle: fast\n",
+        '3:3: scan.settle: expected a duration like "2s", got "fast"',
+        id="bad-duration",
+    ),
+    pytest.param("scan:\n  max_file_size: huge\n", '2:3: scan.max_file_size: expected a size like "10MB", got "huge"', id="bad-size"),
+    pytest.param("web:\n  prot: 8080\n", "2:3: web.prot: unknown key — remove it or check its spelling", id="unknown-key"),
+    pytest.param("colour: blue\n", "1:1: colour: unknown key", id="unknown-top-key"),
+    pytest.param("web:\n  port: high\n", '2:3: web.port: expected a whole number, got "high"', id="wrong-type"),
+    pytest.param("web:\n  port: 70000\n", "2:3: web.port: input should be less than or equal to 65535", id="out-of-range"),
+    pytest.param("timezone: Mars/Olympus\n", '1:1: timezone: unknown time zone "Mars/Olympus"', id="bad-zone"),
+    pytest.param("feeds:\n  base_url: example.org\n", "2:3: feeds.base_url: expected an absolute http(s) URL", id="bad-url"),
+    pytest.param("database_url: nonsense\n", '1:1: database_url: expected a database URL', id="bad-db-url"),
+    pytest.param("scan: [1, 2\n", "2:1: YAML syntax:", id="yaml-syntax"),
+    pytest.param("scan: 5\n", '1:1: scan: expected a mapping of keys, got "5"', id="section-not-mapping"),
+    pytest.param("- a\n- b\n", "1:1: expected a mapping of settings", id="top-not-mapping"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CONFIG_ERRORS)
+def test_config_errors_name_file_line_and_column(tmp_path: Path, text: str, expected: str) -> None:
+    path = config_file(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, {})
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"{path}:{expected}")
+    assert caught.value.exit_code == 2
+
+
+def test_every_error_is_reported_at_once(tmp_path: Path) -> None:
+    path = config_file(tmp_path, "scan:\n  settle: fast\n  interval: never\nweb:\n  port: x\n")
+    with pytest.raises(ConfigErrors) as caught:
+        load_config(path, {})
+    assert [str(e).split(": ")[0] for e in caught.value.errors] == [
+        f"{path}:2:3", f"{path}:3:3", f"{path}:5:3"]
+
+
+def test_missing_config_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "nope.yaml", {})

@@ -1,0 +1,221 @@
+"""One scan over a real folder into a real database (SQLite, and PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from watcher.scan import ScanSettings, run_scan
+from watcher.services import utc_now
+from watcher.store.articles import count_articles
+from watcher.store.files import count_files
+from watcher.store.ingest_errors import list_errors
+from watcher.store.tables import ArticleVersionRow
+
+from support import CORPUS, EXAMPLE, write
+
+SEEDS_ARTICLE = "Reuters\n\n{title}\n\n{date}\n\n{body}\n"
+
+
+def settings(seeds: Path, **overrides: object) -> ScanSettings:
+    values: dict[str, object] = {
+        "seeds_dir": seeds,
+        "settle": timedelta(seconds=2),
+        "max_file_size": 10_000,
+        "timezone": ZoneInfo("UTC"),
+        "default_source": "Desk",
+    }
+    values.update(overrides)
+    return ScanSettings(**values)  # type: ignore[arg-type]
+
+
+def plain(title: str, body: str = "Some body text.") -> str:
+    return f"{title}\n\n{body}\n"
+
+
+class CountingReader:
+    def __init__(self, fail_on: set[str] | None = None) -> None:
+        self.paths: list[Path] = []
+        self.fail_on = fail_on or set()
+
+    def __call__(self, path: Path) -> bytes:
+        self.paths.append(path)
+        if path.name in self.fail_on:
+            raise PermissionError(13, "Permission denied")
+        return path.read_bytes()
+
+
+@pytest.fixture
+def seeds(tmp_path: Path) -> Path:
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def scan(sessions: sessionmaker[Session], seeds: Path) -> Callable[..., object]:
+    def run(read_bytes: Callable[[Path], bytes] = Path.read_bytes, **overrides: object) -> object:
+        return run_scan(sessions, settings(seeds, **overrides), clock=utc_now, read_bytes=read_bytes)
+
+    return run
+
+
+def versions(sessions: sessionmaker[Session]) -> int:
+    with sessions() as session:
+        return session.scalar(select(func.count()).select_from(ArticleVersionRow)) or 0
+
+
+def counts(sessions: sessionmaker[Session]) -> tuple[int, int]:
+    with sessions() as session:
+        return count_articles(session), count_files(session)
+
+
+def test_example_article_is_archived_with_its_fields(sessions, seeds, scan) -> None:
+    write(seeds / EXAMPLE.name, EXAMPLE.read_bytes())
+    summary = scan()
+    assert (summary.new, summary.changed, summary.errors) == (1, 0, 0)
+    with sessions() as session:
+        row = session.scalars(select(ArticleVersionRow)).one()
+    assert row.title == "Haftar announces raids on Tripoli, Putin sends reinforcements"
+    assert row.source == "The Limited Times"
+    assert row.published == datetime(2020, 5, 21, 17, 38, 6, tzinfo=UTC)
+    assert row.path == EXAMPLE.name
+
+
+def test_rescan_of_unchanged_folder_reads_no_file(sessions, seeds, scan) -> None:
+    for i in range(5):
+        write(seeds / f"a{i}.txt", plain(f"Headline {i}"))
+    scan()
+    reader = CountingReader()
+    summary = scan(read_bytes=reader)
+    assert reader.paths == []
+    assert (summary.new, summary.changed, summary.unchanged) == (0, 0, 5)
+
+
+def test_same_content_under_two_paths_is_one_article(sessions, seeds, scan) -> None:
+    write(seeds / "one.txt", plain("Same story"))
+    write(seeds / "sub" / "two.txt", plain("Same story"))
+    summary = scan()
+    assert summary.new == 1
+    assert counts(sessions) == (1, 2)
+    assert versions(sessions) == 1
+
+
+def test_changed_content_is_a_new_version_of_the_same_article(sessions, seeds, scan) -> None:
+    path = write(seeds / "story.txt", plain("First take"))
+    scan()
+    write(path, plain("Second take, corrected"), age_s=30)
+    summary = scan()
+    assert (summary.new, summary.changed) == (0, 1)
+    assert counts(sessions)[0] == 1
+    assert versions(sessions) == 2
+
+
+def test_deleted_file_keeps_its_article(sessions, seeds, scan) -> None:
+    path = write(seeds / "gone.txt", plain("Soon deleted"))
+    scan()
+    path.unlink()
+    scan()
+    assert counts(sessions) == (1, 0)
+
+
+def test_unsettled_file_waits_for_the_next_scan(sessions, seeds, scan) -> None:
+    path = write(seeds / "fresh.txt", plain("Still being written"), age_s=0)
+    assert scan(settle=timedelta(seconds=30)).new == 0
+    past = time.time() - 60
+    os.utime(path, (past, past))
+    assert scan(settle=timedelta(seconds=30)).new == 1
+
+
+@pytest.mark.parametrize(
+    "name",
+    [".hidden.txt", "download.txt.part", "draft.tmp", "notes.txt~", ".#lock.txt", "image.png"],
+)
+def test_hidden_temp_and_unknown_files_are_skipped(sessions, seeds, scan, name: str) -> None:
+    write(seeds / name, plain("Skipped"))
+    write(seeds / ".hidden-dir" / "inside.txt", plain("Skipped too"))
+    summary = scan()
+    assert (summary.new, summary.errors, summary.unchanged) == (0, 0, 0)
+    assert counts(sessions) == (0, 0)
+
+
+def test_symlinks_are_followed_only_inside_the_folder(sessions, seeds, scan, tmp_path) -> None:
+    inside = write(seeds / "real" / "inside.txt", plain("Inside story"))
+    outside = write(tmp_path / "elsewhere" / "outside.txt", plain("Outside story"))
+    (seeds / "link-in.txt").symlink_to(inside)
+    (seeds / "link-out.txt").symlink_to(outside)
+    (seeds / "dir-out").symlink_to(outside.parent)
+    scan()
+    with sessions() as session:
+        titles = set(session.scalars(select(ArticleVersionRow.title)))
+    assert titles == {"Inside story"}
+    assert counts(sessions) == (1, 2)
+
+
+BAD_FILES = [
+    pytest.param("empty.txt", b"", "empty file", id="empty"),
+    pytest.param("binary.txt", b"GIF89a\x00\x01\x02\x00\x00", "binary", id="binary"),
+    pytest.param("big.txt", b"x" * 20_000, "file too big (20,000 bytes, limit 10,000)", id="too-big"),
+    pytest.param("bad.txt", b"\xff\xfe\x00\xd8\x00\xd8", "cannot decode", id="undecodable"),
+    pytest.param("locked.txt", b"Locked\n\nbody\n", "cannot read the file: Permission denied",
+                 id="unreadable"),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "reason"), BAD_FILES)
+def test_bad_file_is_recorded_and_does_not_stop_the_scan(
+    sessions, seeds, scan, name: str, content: bytes, reason: str
+) -> None:
+    write(seeds / name, content)
+    write(seeds / "good.txt", plain("Good story"))
+    summary = scan(read_bytes=CountingReader(fail_on={"locked.txt"}))
+    assert (summary.new, summary.errors) == (1, 1)
+    with sessions() as session:
+        failures = list_errors(session)
+    assert [f.path for f in failures] == [name]
+    assert reason in failures[0].reason
+
+
+def test_bad_file_is_retried_only_when_it_changes(sessions, seeds, scan) -> None:
+    path = write(seeds / "empty.txt", b"")
+    scan()
+    reader = CountingReader()
+    assert scan(read_bytes=reader).errors == 0
+    assert reader.paths == []
+    write(path, plain("Now it has text"), age_s=30)
+    summary = scan()
+    assert (summary.new, summary.errors) == (1, 0)
+    with sessions() as session:
+        assert list_errors(session) == []
+
+
+def test_bad_edit_of_a_good_file_keeps_its_article(sessions, seeds, scan) -> None:
+    path = write(seeds / "story.txt", plain("A good story"))
+    scan()
+    write(path, b"", age_s=30)
+    assert scan().errors == 1
+    assert counts(sessions) == (1, 1)
+
+
+@pytest.mark.skipif(not CORPUS.is_file(), reason=f"the Reuters corpus is absent ({CORPUS})")
+def test_five_hundred_reuters_articles_then_a_rescan_finds_nothing_new(sessions, seeds, scan) -> None:
+    with gzip.open(CORPUS, "rt", encoding="utf-8") as lines:
+        records = [json.loads(next(lines)) for _ in range(500)]
+    for record in records:
+        write(seeds / f"{record['id']:05d}.txt", SEEDS_ARTICLE.format(**record))
+    distinct = len({(r["title"], r["body"]) for r in records})
+    first = scan(max_file_size=10_000_000)
+    assert (first.new, first.errors) == (distinct, 0)
+    second = scan(max_file_size=10_000_000)
+    assert (second.new, second.changed, second.unchanged) == (0, 0, 500)
+    assert counts(sessions) == (distinct, 500)

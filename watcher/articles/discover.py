@@ -1,0 +1,77 @@
+"""Walk seeds_dir: which files are articles, their stat fingerprints, which are settled."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fnmatch import fnmatch
+from pathlib import Path
+
+TEMP_PATTERNS = ("*.part", "*.tmp", "*~", ".#*")
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """What a rescan compares instead of reading the file."""
+
+    size: int
+    mtime_ns: int
+    inode: int
+
+
+@dataclass(frozen=True, slots=True)
+class FoundFile:
+    path: Path  # absolute path as found (may be a symlink inside seeds_dir)
+    key: str  # path relative to seeds_dir, POSIX style: the file's name in the archive
+    fingerprint: Fingerprint
+
+
+def is_skipped_name(name: str) -> bool:
+    """Hidden files and the temp names editors and downloaders write while working."""
+    return name.startswith(".") or any(fnmatch(name, pattern) for pattern in TEMP_PATTERNS)
+
+
+def discover(seeds_dir: Path, suffixes: frozenset[str]) -> Iterator[FoundFile]:
+    """Every regular article file under seeds_dir, recursively, in a stable order.
+
+    A symlink is followed only when its target lies inside seeds_dir; a directory reached
+    twice (through links) is walked once.
+    """
+    root = seeds_dir.resolve()
+    yield from _walk(root, root, suffixes, {root})
+
+
+def _walk(root: Path, folder: Path, suffixes: frozenset[str], seen: set[Path]) -> Iterator[FoundFile]:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError:
+        return
+    for entry in entries:
+        if is_skipped_name(entry.name):
+            continue
+        path = Path(entry.path)
+        if entry.is_symlink() and not _inside(root, path):
+            continue
+        if entry.is_dir():
+            real = path.resolve()
+            if real not in seen:
+                seen.add(real)
+                yield from _walk(root, path, suffixes, seen)
+        elif entry.is_file() and path.suffix.lower() in suffixes:
+            found = _found(root, path)
+            if found is not None:
+                yield found
+
+
+def _inside(root: Path, path: Path) -> bool:
+    return path.resolve().is_relative_to(root)
+
+
+def _found(root: Path, path: Path) -> FoundFile | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    fingerprint = Fingerprint(stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    return FoundFile(path, path.relative_to(root).as_posix(), fingerprint)

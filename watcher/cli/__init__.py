@@ -1,0 +1,1 @@
+"""The `watcher` command line: thin commands over the services."""

@@ -1,0 +1,96 @@
+"""`watcher scan`, `status` and `errors`: fill the archive and report on it."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+from rich.progress import Progress
+
+from watcher.cli.output import echo_json, echo_table, iso
+from watcher.cli.state import CliState, pass_state
+from watcher.scan import run_scan
+from watcher.store.articles import count_articles
+from watcher.store.files import count_files
+from watcher.store.ingest_errors import count_errors, list_errors
+from watcher.store.scans import ScanSummary, last_scan
+
+FORMAT_TEXT_JSON = click.Choice(["text", "json"])
+FORMAT_TABLE_JSON = click.Choice(["table", "json"])
+
+
+@click.command()
+@click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True)
+@pass_state
+def scan(state: CliState, fmt: str) -> None:
+    """Scan the seeds folder once: archive new and changed articles, record hits."""
+    services = state.services()
+    show_progress = fmt == "text" and sys.stdout.isatty()
+    with Progress(disable=not show_progress, transient=True) as bar:
+        task = bar.add_task("scanning", total=None)
+        summary = run_scan(
+            services.sessions,
+            services.scan_settings,
+            clock=services.clock,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    if fmt == "json":
+        echo_json(summary.as_dict())
+    else:
+        click.echo(summary_line(summary))
+
+
+def summary_line(summary: ScanSummary) -> str:
+    return (
+        f"scan: {summary.new} new, {summary.changed} changed, {summary.unchanged} unchanged, "
+        f"{summary.errors} errors, {summary.hits} hits in {summary.seconds:.2f}s"
+    )
+
+
+@click.command()
+@click.option("--format", "fmt", type=FORMAT_TABLE_JSON, default="table", show_default=True)
+@pass_state
+def status(state: CliState, fmt: str) -> None:
+    """Counts of the archive, and the last scan."""
+    report = status_report(state)
+    if fmt == "json":
+        echo_json(report)
+        return
+    rows: list[tuple[str, Any]] = [(k, v) for k, v in report.items() if k != "last_scan"]
+    last = report["last_scan"]
+    rows.append(("last scan", "never" if last is None else f"{last['finished_at']}"))
+    if last is not None:
+        rows.append(("last scan result", summary_line(ScanSummary(**{
+            k: last[k] for k in ("new", "changed", "unchanged", "errors", "hits", "seconds")}))))
+    echo_table("watcher status", ["what", "value"], rows)
+
+
+def status_report(state: CliState) -> dict[str, Any]:
+    with state.services().sessions() as session:
+        record = last_scan(session)
+        return {
+            "articles": count_articles(session),
+            "files": count_files(session),
+            "errors": count_errors(session),
+            "hits": 0,
+            "rules": 0,
+            "last_scan": None
+            if record is None
+            else {**record.summary.as_dict(), "finished_at": iso(record.finished_at)},
+        }
+
+
+@click.command()
+@click.option("--format", "fmt", type=FORMAT_TABLE_JSON, default="table", show_default=True)
+@pass_state
+def errors(state: CliState, fmt: str) -> None:
+    """Files that could not be ingested, with the reason; they are retried when they change."""
+    with state.services().sessions() as session:
+        failures = list_errors(session)
+    if fmt == "json":
+        echo_json([{"path": f.path, "reason": f.reason, "seen_at": iso(f.seen_at)} for f in failures])
+    elif not failures:
+        click.echo("no ingestion errors")
+    else:
+        echo_table(None, ["path", "reason", "seen at"], [(f.path, f.reason, iso(f.seen_at)) for f in failures])

@@ -1,0 +1,44 @@
+"""`watcher init DIR`: a working project folder (config/, seeds/ with the example, var/)."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+import click
+
+from watcher.errors import ConfigError, Location
+
+SKELETON = files("watcher") / "skeleton"
+
+
+@click.command()
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False), default=".")
+def init(directory: Path) -> None:
+    """Write a working config/, seeds/ (with an example article) and var/ into DIRECTORY."""
+    planned = list(_skeleton_files(SKELETON, Path()))
+    clashes = [rel for rel, _ in planned if (directory / rel).exists()]
+    if clashes:
+        raise ConfigError(
+            "already exists; watcher init never overwrites — remove it or choose another folder",
+            Location(directory / clashes[0]),
+        )
+    for rel, source in planned:
+        target = directory / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(source.read_bytes())
+    (directory / "var").mkdir(parents=True, exist_ok=True)
+    click.echo(f"wrote {len(planned)} files into {directory}; next: cd {directory} && watcher scan")
+
+
+def _skeleton_files(node: Traversable, rel: Path) -> list[tuple[Path, Traversable]]:
+    found: list[tuple[Path, Traversable]] = []
+    for child in sorted(node.iterdir(), key=lambda c: c.name):
+        if child.name == "__pycache__":
+            continue
+        if child.is_dir():
+            found.extend(_skeleton_files(child, rel / child.name))
+        else:
+            found.append((rel / child.name, child))
+    return found

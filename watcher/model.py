@@ -1,0 +1,52 @@
+"""Plain immutable values passed between stages: articles as read, match spans."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+Field = Literal["title", "lead", "body", "source"]
+TEXT_FIELDS: tuple[Field, ...] = ("title", "lead", "body", "source")
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One article as a reader produced it; `published` is always timezone-aware."""
+
+    title: str
+    lead: str
+    body: str
+    source: str
+    published: datetime
+    url: str | None = None
+    tags: tuple[str, ...] = field(default=())
+
+    def field_text(self, name: Field) -> str:
+        text: str = getattr(self, name)
+        return text
+
+    def content_hash(self) -> str:
+        """The identity of this version: a hash of its normalized content.
+
+        The publication time is left out: for formats without one it is the file's mtime,
+        and the same text copied elsewhere (a new mtime) must stay one article.
+        """
+        payload = json.dumps(
+            [self.title, self.lead, self.body, self.source, self.url, list(self.tags)],
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Span:
+    """Where a query term matched: a field and character offsets into its original text."""
+
+    field: Field
+    start: int
+    end: int
+    text: str

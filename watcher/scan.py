@@ -1,0 +1,143 @@
+"""One scan: discover -> read -> archive -> match -> record, in batches, never stopped by a bad file."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from watcher.articles import ARTICLE_SUFFIXES, ReadContext, read_article
+from watcher.articles.discover import Fingerprint, FoundFile, discover
+from watcher.errors import IngestError
+from watcher.store.articles import Located, StoredVersion, store_articles
+from watcher.store.files import forget_files, load_fingerprints, record_files
+from watcher.store.ingest_errors import clear_errors, record_errors
+from watcher.store.scans import ScanRecord, ScanSummary, record_scan
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+
+Clock = Callable[[], datetime]
+ReadBytes = Callable[[Path], bytes]
+RecordHits = Callable[[Session, Sequence[StoredVersion], datetime], int]
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ScanSettings:
+    seeds_dir: Path
+    settle: timedelta
+    max_file_size: int
+    timezone: tzinfo
+    default_source: str
+
+
+@dataclass(slots=True)
+class _Batch:
+    """What reading a batch of files produced, before it is stored."""
+
+    articles: list[Located] = field(default_factory=list)
+    good: list[tuple[str, Fingerprint]] = field(default_factory=list)
+    bad: list[tuple[str, Fingerprint, str]] = field(default_factory=list)
+
+
+def run_scan(
+    sessions: sessionmaker[Session],
+    settings: ScanSettings,
+    *,
+    clock: Clock,
+    read_bytes: ReadBytes = Path.read_bytes,
+    record_hits: RecordHits | None = None,
+    progress: Progress | None = None,
+) -> ScanSummary:
+    """Archive every new or changed settled file under seeds_dir; return the summary."""
+    started_at, started = clock(), time.perf_counter()
+    with sessions() as session:
+        known = load_fingerprints(session)
+    found = list(discover(settings.seeds_dir, ARTICLE_SUFFIXES))
+    todo = [f for f in found if known.get(f.key) != f.fingerprint and _settled(f, settings, started_at)]
+    totals = {"new": 0, "changed": 0, "unchanged": len(found) - len(todo), "errors": 0, "hits": 0}
+    _forget_vanished(sessions, set(known) - {f.key for f in found})
+    for offset in range(0, len(todo), BATCH_SIZE):
+        chunk = todo[offset : offset + BATCH_SIZE]
+        batch = _read_batch(chunk, settings, read_bytes)
+        _store_batch(sessions, batch, clock(), record_hits, totals)
+        if progress is not None:
+            progress(offset + len(chunk), len(todo))
+    summary = ScanSummary(**totals, seconds=round(time.perf_counter() - started, 3))
+    with sessions.begin() as session:
+        record_scan(session, ScanRecord(summary, started_at, clock()))
+    return summary
+
+
+def _settled(found: FoundFile, settings: ScanSettings, now: datetime) -> bool:
+    """Files younger than `settle` may still be being written: leave them for the next scan."""
+    age_s = now.timestamp() - found.fingerprint.mtime_ns / 1e9
+    if age_s >= settings.settle.total_seconds():
+        return True
+    log.debug("%s: not settled yet (%.1fs old); will read it next scan", found.key, age_s)
+    return False
+
+
+def _forget_vanished(sessions: sessionmaker[Session], gone: set[str]) -> None:
+    if gone:
+        with sessions.begin() as session:
+            forget_files(session, gone)
+            clear_errors(session, gone)
+
+
+def _read_batch(chunk: Sequence[FoundFile], settings: ScanSettings, read_bytes: ReadBytes) -> _Batch:
+    batch = _Batch()
+    for found in chunk:
+        try:
+            articles = _read_file(found, settings, read_bytes)
+        except IngestError as exc:
+            log.warning("%s: %s", found.path, exc.message)
+            batch.bad.append((found.key, found.fingerprint, exc.message))
+            continue
+        batch.good.append((found.key, found.fingerprint))
+        batch.articles.extend(Located(found.key, i, a) for i, a in enumerate(articles))
+    return batch
+
+
+def _read_file(found: FoundFile, settings: ScanSettings, read_bytes: ReadBytes) -> list[object]:
+    size = found.fingerprint.size
+    if size > settings.max_file_size:
+        raise IngestError(
+            f"file too big ({size:,} bytes, limit {settings.max_file_size:,}) — "
+            "raise scan.max_file_size or split the file"
+        )
+    try:
+        data = read_bytes(found.path)
+    except OSError as exc:
+        raise IngestError(f"cannot read the file: {exc.strerror or exc}") from exc
+    mtime = datetime.fromtimestamp(found.fingerprint.mtime_ns / 1e9, settings.timezone)
+    context = ReadContext(settings.timezone, settings.default_source, mtime)
+    return list(read_article(found.path, data, context))
+
+
+def _store_batch(
+    sessions: sessionmaker[Session],
+    batch: _Batch,
+    now: datetime,
+    record_hits: RecordHits | None,
+    totals: dict[str, int],
+) -> None:
+    """One transaction per batch: a crash redoes at most this batch, and redoing is harmless."""
+    with sessions.begin() as session:
+        outcome = store_articles(session, batch.articles, now)
+        record_files(session, [*batch.good, *((key, fp) for key, fp, _ in batch.bad)], now)
+        clear_errors(session, [key for key, _ in batch.good])
+        record_errors(session, [(key, reason) for key, _, reason in batch.bad], now)
+        if record_hits is not None:
+            totals["hits"] += record_hits(session, outcome.versions, now)
+    totals["new"] += outcome.new
+    totals["changed"] += outcome.changed
+    totals["unchanged"] += outcome.unchanged
+    totals["errors"] += len(batch.bad)

@@ -1,0 +1,48 @@
+"""The wired-up parts a command or the daemon works with, built once from the config."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from watcher.config import Config
+from watcher.scan import ScanSettings
+from watcher.store.db import make_engine, make_sessionmaker, upgrade
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Services:
+    config: Config
+    engine: Engine
+    sessions: sessionmaker[Session]
+    clock: Callable[[], datetime] = utc_now
+
+    @property
+    def scan_settings(self) -> ScanSettings:
+        config = self.config
+        return ScanSettings(
+            seeds_dir=config.seeds_dir,
+            settle=config.scan.settle,
+            max_file_size=config.scan.max_file_size,
+            timezone=config.zone,
+            default_source=config.default_source,
+        )
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build_services(config: Config, *, migrate: bool = True) -> Services:
+    """Open the database (applying migrations unless told not to) and wire the services."""
+    engine = make_engine(config.database_url)
+    if migrate:
+        upgrade(engine)
+    return Services(config=config, engine=engine, sessions=make_sessionmaker(engine))

@@ -1,0 +1,1 @@
+"""All SQL lives here: tables, engines, migrations and the queries of each aggregate."""

@@ -1,0 +1,153 @@
+"""Articles and their versions: store a batch idempotently, look versions up."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from watcher.model import Article
+from watcher.store.db import insert_ignore, upsert
+from watcher.store.tables import ArticleLocationRow, ArticleRow, ArticleVersionRow
+
+ARTICLES = ArticleRow.__table__
+VERSIONS = ArticleVersionRow.__table__
+LOCATIONS = ArticleLocationRow.__table__
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """An article read from `path` (item `item` of it, for files that hold several)."""
+
+    path: str
+    item: int
+    article: Article
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVersion:
+    id: int
+    article_id: int
+    path: str
+    article: Article
+
+
+@dataclass(slots=True)
+class StoreOutcome:
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    versions: list[StoredVersion] = field(default_factory=list)
+
+
+def store_articles(session: Session, batch: Sequence[Located], now: datetime) -> StoreOutcome:
+    """Archive a batch: known content is unchanged, a known location with new content is a
+    new version of its article, anything else a new article. Safe to repeat."""
+    hashes = {located.article.content_hash(): located for located in batch}
+    known = _article_ids_by_hash(session, hashes)
+    located_ids = _article_ids_by_location(session, {located.path for located in batch})
+    outcome = StoreOutcome()
+    new_by_hash: dict[str, Located] = {}
+    for content_hash, located in hashes.items():
+        if content_hash in known:
+            outcome.unchanged += 1
+        elif (located.path, located.item) in located_ids:
+            outcome.changed += 1
+        else:
+            outcome.new += 1
+            new_by_hash[content_hash] = located
+    article_ids = _create_articles(session, new_by_hash, now)
+    article_ids.update(known)
+    for content_hash, located in hashes.items():
+        if content_hash not in article_ids:
+            article_ids[content_hash] = located_ids[(located.path, located.item)]
+    fresh = {h: located for h, located in hashes.items() if h not in known}
+    outcome.versions = _create_versions(session, fresh, article_ids, now)
+    _point_locations(session, batch, article_ids)
+    return outcome
+
+
+def _article_ids_by_hash(session: Session, hashes: Iterable[str]) -> dict[str, int]:
+    rows = session.execute(
+        select(VERSIONS.c.content_hash, VERSIONS.c.article_id).where(
+            VERSIONS.c.content_hash.in_(list(hashes))
+        )
+    )
+    return {content_hash: article_id for content_hash, article_id in rows}
+
+
+def _article_ids_by_location(session: Session, paths: Iterable[str]) -> dict[tuple[str, int], int]:
+    rows = session.execute(
+        select(LOCATIONS.c.path, LOCATIONS.c.item, LOCATIONS.c.article_id).where(
+            LOCATIONS.c.path.in_(list(paths))
+        )
+    )
+    return {(path, item): article_id for path, item, article_id in rows}
+
+
+def _create_articles(session: Session, new: dict[str, Located], now: datetime) -> dict[str, int]:
+    """New articles take their first version's hash as their stable uid."""
+    if not new:
+        return {}
+    insert_ignore(session, ARTICLES, [{"uid": h, "created_at": now} for h in new], ["uid"])
+    rows = session.execute(select(ARTICLES.c.uid, ARTICLES.c.id).where(ARTICLES.c.uid.in_(list(new))))
+    return {uid: article_id for uid, article_id in rows}
+
+
+def _create_versions(
+    session: Session, fresh: dict[str, Located], article_ids: dict[str, int], now: datetime
+) -> list[StoredVersion]:
+    rows = [_version_row(h, located, article_ids[h], now) for h, located in fresh.items()]
+    stored = insert_ignore(session, VERSIONS, rows, ["content_hash"], returning=("id", "content_hash"))
+    return [
+        StoredVersion(version_id, article_ids[h], fresh[h].path, fresh[h].article)
+        for version_id, h in stored
+    ]
+
+
+def _version_row(content_hash: str, located: Located, article_id: int, now: datetime) -> dict[str, object]:
+    article = located.article
+    return {
+        "article_id": article_id,
+        "content_hash": content_hash,
+        "path": located.path,
+        "title": article.title,
+        "lead": article.lead,
+        "body": article.body,
+        "source": article.source,
+        "published": article.published,
+        "url": article.url,
+        "tags": list(article.tags),
+        "created_at": now,
+    }
+
+
+def _point_locations(session: Session, batch: Sequence[Located], article_ids: dict[str, int]) -> None:
+    rows = {
+        (located.path, located.item): {
+            "path": located.path,
+            "item": located.item,
+            "article_id": article_ids[located.article.content_hash()],
+        }
+        for located in batch
+    }
+    upsert(session, LOCATIONS, list(rows.values()), ["path", "item"], ["article_id"])
+
+
+def count_articles(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(ARTICLES)) or 0
+
+
+def version_to_article(row: ArticleVersionRow) -> Article:
+    return Article(
+        title=row.title,
+        lead=row.lead,
+        body=row.body,
+        source=row.source,
+        published=row.published,
+        url=row.url,
+        tags=tuple(row.tags),
+    )

@@ -1,0 +1,45 @@
+"""The record of finished scans: the summary `watcher status` shows as the last scan."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from watcher.store.tables import ScanRow
+
+
+@dataclass(frozen=True, slots=True)
+class ScanSummary:
+    new: int
+    changed: int
+    unchanged: int
+    errors: int
+    hits: int
+    seconds: float
+
+    def as_dict(self) -> dict[str, int | float]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanRecord:
+    summary: ScanSummary
+    started_at: datetime
+    finished_at: datetime
+
+
+def record_scan(session: Session, record: ScanRecord) -> None:
+    session.add(
+        ScanRow(started_at=record.started_at, finished_at=record.finished_at, **record.summary.as_dict())
+    )
+
+
+def last_scan(session: Session) -> ScanRecord | None:
+    row = session.scalars(select(ScanRow).order_by(ScanRow.finished_at.desc(), ScanRow.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    summary = ScanSummary(row.new, row.changed, row.unchanged, row.errors, row.hits, row.seconds)
+    return ScanRecord(summary, row.started_at, row.finished_at)

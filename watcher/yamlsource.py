@@ -1,0 +1,114 @@
+"""YAML 1.2 documents read with their line numbers, and validation errors mapped onto them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from watcher.errors import ConfigError, Location
+
+
+def load_yaml(path: Path, *, shown_as: str | Path | None = None) -> Any:
+    """Parse a YAML 1.2 file keeping positions; a syntax error is a one-line ConfigError."""
+    shown = shown_as if shown_as is not None else path
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the file: {exc}", Location(shown)) from exc
+    return parse_yaml(text, shown=shown)
+
+
+def parse_yaml(text: str, *, shown: str | Path) -> Any:
+    yaml = YAML(typ="rt")
+    yaml.version = (1, 2)
+    try:
+        return yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        location = Location(shown, mark.line + 1, mark.column + 1) if mark else Location(shown)
+        raise ConfigError(f"YAML syntax: {problem} — fix the YAML syntax", location) from exc
+
+
+def position(node: Any, loc: Sequence[int | str]) -> tuple[int, int] | None:
+    """1-based (line, col) of the key or item at `loc` inside `node`, or of its nearest parent."""
+    found: tuple[int, int] | None = None
+    for part in loc:
+        if isinstance(node, CommentedMap) and part in node:
+            line, col = node.lc.key(part)
+            found = (line + 1, col + 1)
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+            line, col = node.lc.item(part)
+            found = (line + 1, col + 1)
+            node = node[part]
+        else:
+            break
+    return found
+
+
+def dotted(loc: Iterable[int | str]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+_EXPECTED = {
+    "int_parsing": "a whole number",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "float_parsing": "a number",
+    "float_type": "a number",
+    "bool_parsing": "true or false",
+    "bool_type": "true or false",
+    "string_type": "text",
+    "list_type": "a list",
+    "dict_type": "a mapping of keys",
+    "model_type": "a mapping of keys",
+    "model_attributes_type": "a mapping of keys",
+}
+
+
+def describe(error: ErrorDetails) -> str:
+    """A pydantic error as a sentence that says what to do."""
+    kind = error["type"]
+    got = error.get("input")
+    if kind == "extra_forbidden":
+        return "unknown key — remove it or check its spelling"
+    if kind == "missing":
+        return "required key is missing — add it"
+    if kind in ("value_error", "assertion_error"):
+        return str(error.get("ctx", {}).get("error", error["msg"]))
+    if kind in _EXPECTED:
+        return f'expected {_EXPECTED[kind]}, got "{got}"'
+    return f'{error["msg"][0].lower()}{error["msg"][1:]}, got "{got}"'
+
+
+def validation_errors(
+    exc: ValidationError, document: Any, shown: str | Path, *, prefix: Sequence[int | str] = ()
+) -> list[ConfigError]:
+    """Every pydantic error of `exc` as a ConfigError at the position of the offending key."""
+    errors = []
+    for error in exc.errors(include_url=False):
+        loc = [*prefix, *(p for p in error["loc"] if not _is_union_tag(p))]
+        pos = position(document, loc)
+        location = Location(shown, *pos) if pos else Location(shown)
+        errors.append(ConfigError(f"{dotted(loc)}: {describe(error)}", location))
+    return sorted(errors, key=_line_order)
+
+
+def _line_order(error: ConfigError) -> tuple[int, int]:
+    location = error.location
+    return (0, 0) if location is None else (location.line or 0, location.col or 0)
+
+
+def _is_union_tag(part: int | str) -> bool:
+    return isinstance(part, str) and (part.startswith("function-") or "[" in part)

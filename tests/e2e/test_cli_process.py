@@ -1,0 +1,87 @@
+"""The installed `watcher` console script, run as a user runs it, in a fresh folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from support import EXAMPLE
+
+WATCHER = shutil.which("watcher", path=str(Path(sys.executable).parent))
+
+
+def watcher(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    assert WATCHER is not None, "the watcher console script is not installed next to this Python"
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("WATCHER_")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [WATCHER, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_init_then_scan_then_status_in_a_fresh_folder(tmp_path: Path) -> None:
+    assert watcher(tmp_path, "init", "desk").returncode == 0
+    project = tmp_path / "desk"
+    # The example article was just written: make it older than scan.settle.
+    os.utime(project / "seeds" / EXAMPLE.name, (0, 1_600_000_000))
+    scan = watcher(project, "scan", "--format", "json")
+    assert scan.returncode == 0, scan.stderr
+    assert json.loads(scan.stdout)["new"] == 1
+    assert (project / "var" / "watcher.db").is_file()
+    status = json.loads(watcher(project, "status", "--format", "json").stdout)
+    assert (status["articles"], status["files"], status["errors"]) == (1, 1, 0)
+    again = json.loads(watcher(project, "scan", "--format", "json").stdout)
+    assert (again["new"], again["unchanged"]) == (0, 1)
+
+
+def test_watcher_config_variable_is_used_outside_the_project(tmp_path: Path) -> None:
+    watcher(tmp_path, "init", "desk")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    config = str(tmp_path / "desk" / "config" / "watcher.yaml")
+    result = watcher(elsewhere, "status", "--format", "json", env={"WATCHER_CONFIG": config})
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "desk" / "var" / "watcher.db").is_file()
+
+
+def test_no_config_is_exit_2_with_advice(tmp_path: Path) -> None:
+    result = watcher(tmp_path, "scan")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: no config found: pass --config PATH, create config/watcher.yaml (watcher init), "
+        "or set WATCHER_CONFIG"
+    ]
+
+
+def test_bad_config_is_one_line_exit_2_and_debug_adds_a_traceback(tmp_path: Path) -> None:
+    watcher(tmp_path, "init", "desk")
+    project = tmp_path / "desk"
+    config = project / "config" / "watcher.yaml"
+    config.write_text(config.read_text().replace("settle: 2s", "settle: fast"))
+    result = watcher(project, "scan")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        'error: config/watcher.yaml:11:3: scan.settle: expected a duration like "2s", got "fast"'
+    ]
+    debug = watcher(project, "--debug", "scan")
+    assert debug.returncode != 0
+    assert "Traceback" in debug.stderr
+
+
+def test_unknown_command_is_usage_error(tmp_path: Path) -> None:
+    result = watcher(tmp_path, "frobnicate")
+    assert result.returncode == 2
+    assert "No such command" in result.stderr
+
+
+def test_moving_to_postgresql_is_one_url(tmp_path: Path, postgres_url: str) -> None:
+    watcher(tmp_path, "init", "desk")
+    project = tmp_path / "desk"
+    os.utime(project / "seeds" / EXAMPLE.name, (0, 1_600_000_000))
+    env = {"WATCHER_DATABASE_URL": postgres_url}
+    assert json.loads(watcher(project, "scan", "--format", "json", env=env).stdout)["new"] == 1
+    assert not (project / "var" / "watcher.db").exists()

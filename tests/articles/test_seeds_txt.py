@@ -1,0 +1,136 @@
+"""Tests for watcher.articles.seeds_txt: the seeds layout, Limited Times and Reuters style."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from watcher.articles import ReadContext
+from watcher.articles.decode import decode_text
+from watcher.articles.seeds_txt import read_seeds
+
+ROME = ZoneInfo("Europe/Rome")
+CTX = ReadContext(
+    timezone=ROME, default_source="Local desk", mtime=datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+)
+EXAMPLE = Path(__file__).parents[2] / "seeds" / "000_69f9a19d25085135.txt"
+
+REUTERS = """Reuters
+
+BAHIA COCOA REVIEW
+
+26-FEB-1987 15:01:01.79
+
+Showers continued throughout the week in the Bahia cocoa zone, alleviating the drought.
+
+Showers continued throughout the week in the Bahia cocoa zone,
+alleviating the drought since early January.
+
+Arrivals for the year to date total 6.02 mln bags.
+"""
+
+
+def test_example_file() -> None:
+    article = read_seeds(decode_text(EXAMPLE.read_bytes()), CTX)
+    assert article is not None
+    assert article.title == "Haftar announces raids on Tripoli, Putin sends reinforcements"
+    assert article.source == "The Limited Times"
+    assert article.published == datetime(2020, 5, 21, 17, 38, 6, tzinfo=ROME)
+    assert article.published.isoformat() == "2020-05-21T17:38:06+02:00"
+    assert article.lead.startswith("Escalation in Libya, telephone call")
+    assert article.lead.endswith("Fayez...")
+    assert article.body.startswith('"In the event of attacks on Turkish interests')
+    assert article.body.endswith("the need to accelerate economic recovery.")
+    assert article.body.count("\n\n") == 2
+    assert "\n\n\n" not in article.body
+    assert article.url is None
+    assert article.tags == ()
+
+
+def test_reuters_layout() -> None:
+    article = read_seeds(REUTERS, CTX)
+    assert article is not None
+    assert article.source == "Reuters"
+    assert article.title == "BAHIA COCOA REVIEW"
+    assert article.published == datetime(1987, 2, 26, 15, 1, 1, 790000, tzinfo=ROME)
+    assert article.lead == (
+        "Showers continued throughout the week in the Bahia cocoa zone, alleviating the drought."
+    )
+    assert article.body == (
+        "Showers continued throughout the week in the Bahia cocoa zone,\n"
+        "alleviating the drought since early January.\n\n"
+        "Arrivals for the year to date total 6.02 mln bags."
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "lead", "body"),
+    [
+        pytest.param(
+            "Reuters\n\n\n\n 3-MAR-1987 09:18:27.20\n\nLead.\n\nBody.",
+            "",
+            "Lead.",
+            "Body.",
+            id="empty-headline",
+        ),
+        pytest.param(
+            "Reuters\n\nTITLE\n\n3-MAR-1987 09:18:27.20\n\n\nOnly body.\n\nMore.",
+            "TITLE",
+            "",
+            "Only body.\n\nMore.",
+            id="no-lead",
+        ),
+        pytest.param(
+            "Reuters\n\nTITLE\n\n3-MAR-1987 09:18:27.20", "TITLE", "", "", id="header-only"
+        ),
+        pytest.param(
+            "Reuters\n\nTITLE\n\n3-MAR-1987 09:18:27.20\n\nLead only.\n",
+            "TITLE",
+            "Lead only.",
+            "",
+            id="lead-only",
+        ),
+        pytest.param(
+            "Src\n\n  Title  \n\n5/21/2020, 5:38:06 PM\n\nLead\n\n\n\n\nP1  \n\n\n\nP2\n\n",
+            "Title",
+            "Lead",
+            "P1\n\nP2",
+            id="blank-runs-and-spaces",
+        ),
+    ],
+)
+def test_layout_variants(text: str, title: str, lead: str, body: str) -> None:
+    article = read_seeds(text, CTX)
+    assert article is not None
+    assert (article.title, article.lead, article.body) == (title, lead, body)
+
+
+def test_blank_source_line_uses_default_source() -> None:
+    article = read_seeds(" \n\nTitle\n\n5/21/2020, 5:38:06 PM\n\nLead", CTX)
+    assert article is not None
+    assert article.source == "Local desk"
+
+
+def test_time_with_zone_kept() -> None:
+    article = read_seeds("Wire\n\nTitle\n\n2020-05-21T17:38:06-04:00\n\nLead", CTX)
+    assert article is not None
+    assert article.published.isoformat() == "2020-05-21T17:38:06-04:00"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("Title\nmore\nTitle\n\n5/21/2020, 5:38:06 PM\n\nLead", id="line-2-not-blank"),
+        pytest.param("Src\n\nTitle\nx\n5/21/2020, 5:38:06 PM\n\nLead", id="line-4-not-blank"),
+        pytest.param("Src\n\nTitle\n\n5/21/2020, 5:38:06 PM\nLead", id="line-6-not-blank"),
+        pytest.param("My title\n\nIntro.\n\nSecond paragraph.\n\nThird.", id="line-5-text"),
+        pytest.param("My title\n\nIntro.\n\nChapter 2\n\nThird.", id="line-5-words-and-a-number"),
+        pytest.param("My title\n\nIntro.\n\n2\n\nThird.", id="line-5-bare-number"),
+        pytest.param("Src\n\nTitle\n", id="too-short"),
+    ],
+)
+def test_not_the_layout(text: str) -> None:
+    assert read_seeds(text, CTX) is None

@@ -1,0 +1,50 @@
+"""read_article(): pick the reader for a file by its extension and turn its bytes into articles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
+
+from watcher.articles.decode import decode_text
+from watcher.articles.html import read_html
+from watcher.articles.json_ import read_json
+from watcher.articles.markdown import read_markdown
+from watcher.articles.plain_txt import read_plain
+from watcher.articles.seeds_txt import read_seeds
+from watcher.errors import IngestError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from watcher.model import Article
+
+__all__ = ["ARTICLE_SUFFIXES", "ReadContext", "read_article"]
+
+
+@dataclass(frozen=True, slots=True)
+class ReadContext:
+    """What a reader needs beyond the bytes: defaults for what a format may leave out."""
+
+    timezone: tzinfo  # zone for times written without one (zoneinfo.ZoneInfo)
+    default_source: str  # source for formats that carry none
+    mtime: datetime  # the file's mtime, timezone-aware; fallback time
+
+
+ARTICLE_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".json", ".html", ".htm"})
+
+
+def read_article(path: Path, data: bytes, ctx: ReadContext) -> list[Article]:
+    """Decode `data` (the file's bytes) into articles; `path` only chooses the reader."""
+    suffix = path.suffix.lower()
+    if suffix not in ARTICLE_SUFFIXES:
+        known = ", ".join(sorted(ARTICLE_SUFFIXES))
+        raise IngestError(f"unsupported file type {suffix or '(none)'!r}; known types: {known}")
+    text = decode_text(data)
+    if suffix == ".txt":
+        return [read_seeds(text, ctx) or read_plain(text, ctx)]
+    if suffix == ".md":
+        return [read_markdown(text, ctx, path=path)]
+    if suffix == ".json":
+        return read_json(text, ctx, path=path)
+    return [read_html(text, ctx, path=path)]

@@ -1,0 +1,65 @@
+"""Reader for .html/.htm: headline, time, site name and main text extracted by trafilatura."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+import trafilatura
+from trafilatura.settings import Document
+
+from watcher.articles.dates import parse_published
+from watcher.articles.decode import tidy_block
+from watcher.errors import IngestError
+from watcher.model import Article
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from watcher.articles import ReadContext
+
+# htmldate's defaults would drop the time of day and reject dates after today (a clock).
+_DATE_PARAMS = MappingProxyType(
+    {
+        "original_date": True,
+        "extensive_search": True,
+        "outputformat": "%Y-%m-%dT%H:%M:%S%z",
+        "max_date": "9999-12-31",
+    }
+)
+
+
+def read_html(text: str, ctx: ReadContext, *, path: Path) -> Article:
+    """One article from a web page; IngestError if no main text can be found."""
+    document = trafilatura.bare_extraction(
+        text,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        date_extraction_params=dict(_DATE_PARAMS),
+    )
+    if not isinstance(document, Document):  # None when nothing is found
+        raise IngestError("no article text found in the HTML page")
+    title = (document.title or "").strip()
+    return Article(
+        title=title,
+        lead=tidy_block(document.description or ""),
+        body=_body(document.text or "", title),
+        source=(document.sitename or "").strip() or ctx.default_source,
+        published=parse_published(document.date, ctx, path=path),
+        url=(document.url or "").strip() or None,
+        tags=_tags(document.tags or []),
+    )
+
+
+def _body(text: str, title: str) -> str:
+    """trafilatura puts one paragraph per line; drop a leading repeat of the headline."""
+    paragraphs = [line.strip() for line in text.split("\n") if line.strip()]
+    if paragraphs and title and paragraphs[0] == title:
+        paragraphs = paragraphs[1:]
+    return "\n\n".join(paragraphs)
+
+
+def _tags(raw: list[str]) -> tuple[str, ...]:
+    """trafilatura gives `<meta name="keywords">` as one comma-separated string."""
+    return tuple(tag.strip() for item in raw for tag in item.split(",") if tag.strip())

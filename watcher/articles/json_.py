@@ -1,0 +1,86 @@
+"""Reader for .json: an article object or a list of them; also the field rules front matter uses."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from watcher.articles.dates import published_from_value
+from watcher.articles.decode import tidy_block
+from watcher.errors import IngestError
+from watcher.model import Article
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+    from watcher.articles import ReadContext
+
+
+def read_json(text: str, ctx: ReadContext, *, path: Path) -> list[Article]:
+    """The articles in a JSON object or list of objects, in order."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise IngestError(
+            f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from exc
+    if isinstance(document, dict):
+        return [_article(document, ctx, path=path, where="JSON object")]
+    if not isinstance(document, list):
+        kind = type(document).__name__
+        raise IngestError(f"JSON must be an article object or a list of them, not {kind}")
+    if not document:
+        raise IngestError("JSON list holds no article objects")
+    return [
+        _article(item, ctx, path=path, where=f"JSON item [{index}]")
+        for index, item in enumerate(document)
+    ]
+
+
+def _article(item: object, ctx: ReadContext, *, path: Path, where: str) -> Article:
+    if not isinstance(item, dict):
+        raise IngestError(f"{where} is {type(item).__name__}, not an article object")
+    body = text_field(item, "body", where) or text_field(item, "text", where)
+    if not body and not text_field(item, "title", where):
+        raise IngestError(f"{where} has neither 'title' nor 'body'/'text'")
+    return article_from_record(item, body=body, ctx=ctx, path=path, where=where)
+
+
+def article_from_record(
+    record: Mapping[str, object], *, body: str, ctx: ReadContext, path: Path, where: str
+) -> Article:
+    """An article from a JSON object or front matter: title, lead, source, published, url, tags."""
+    published = record["published"] if "published" in record else record.get("date")
+    return Article(
+        title=text_field(record, "title", where),
+        lead=text_field(record, "lead", where) or text_field(record, "summary", where),
+        body=body,
+        source=text_field(record, "source", where) or ctx.default_source,
+        published=published_from_value(published, ctx, path=path),
+        url=text_field(record, "url", where) or None,
+        tags=tags_field(record, where),
+    )
+
+
+def text_field(record: Mapping[str, object], key: str, where: str) -> str:
+    """A text field, stripped; "" when absent or null; numbers as written; else IngestError."""
+    value = record.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return tidy_block(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise IngestError(f"{where}: {key!r} must be text, not {type(value).__name__}")
+
+
+def tags_field(record: Mapping[str, object], where: str) -> tuple[str, ...]:
+    """Tags from a list of strings (or one string); blanks dropped, order kept."""
+    value = record.get("tags")
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(tag, str) for tag in items):
+        raise IngestError(f"{where}: 'tags' must be a list of strings")
+    return tuple(tag.strip() for tag in items if tag.strip())

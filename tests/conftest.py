@@ -12,10 +12,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from support import EXAMPLE, POSTGRES_ENV, REPO
 
 from watcher.store.db import make_engine, make_sessionmaker, upgrade
-
-from support import EXAMPLE, POSTGRES_ENV, REPO
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -32,7 +31,9 @@ def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL schema, dropped afterwards; skipped when no server is configured."""
     base = os.environ.get(POSTGRES_ENV)
     if not base:
-        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+        pytest.skip(
+            f"PostgreSQL tests need {POSTGRES_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
+        )
     yield from _postgres_schema(base)
 
 

@@ -6,11 +6,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from support import REPO
 
 from watcher.config import find_config_path, load_config
 from watcher.errors import ConfigError, ConfigErrors
-
-from support import REPO
 
 
 def config_file(root: Path, text: str) -> Path:
@@ -81,16 +80,42 @@ CONFIG_ERRORS = [
         '3:3: scan.settle: expected a duration like "2s", got "fast"',
         id="bad-duration",
     ),
-    pytest.param("scan:\n  max_file_size: huge\n", '2:3: scan.max_file_size: expected a size like "10MB", got "huge"', id="bad-size"),
-    pytest.param("web:\n  prot: 8080\n", "2:3: web.prot: unknown key — remove it or check its spelling", id="unknown-key"),
+    pytest.param(
+        "scan:\n  max_file_size: huge\n",
+        '2:3: scan.max_file_size: expected a size like "10MB", got "huge"',
+        id="bad-size",
+    ),
+    pytest.param(
+        "web:\n  prot: 8080\n",
+        "2:3: web.prot: unknown key — remove it or check its spelling",
+        id="unknown-key",
+    ),
     pytest.param("colour: blue\n", "1:1: colour: unknown key", id="unknown-top-key"),
-    pytest.param("web:\n  port: high\n", '2:3: web.port: expected a whole number, got "high"', id="wrong-type"),
-    pytest.param("web:\n  port: 70000\n", "2:3: web.port: input should be less than or equal to 65535", id="out-of-range"),
-    pytest.param("timezone: Mars/Olympus\n", '1:1: timezone: unknown time zone "Mars/Olympus"', id="bad-zone"),
-    pytest.param("feeds:\n  base_url: example.org\n", "2:3: feeds.base_url: expected an absolute http(s) URL", id="bad-url"),
-    pytest.param("database_url: nonsense\n", '1:1: database_url: expected a database URL', id="bad-db-url"),
+    pytest.param(
+        "web:\n  port: high\n",
+        '2:3: web.port: expected a whole number, got "high"',
+        id="wrong-type",
+    ),
+    pytest.param(
+        "web:\n  port: 70000\n",
+        "2:3: web.port: input should be less than or equal to 65535",
+        id="out-of-range",
+    ),
+    pytest.param(
+        "timezone: Mars/Olympus\n", '1:1: timezone: unknown time zone "Mars/Olympus"', id="bad-zone"
+    ),
+    pytest.param(
+        "feeds:\n  base_url: example.org\n",
+        "2:3: feeds.base_url: expected an absolute http(s) URL",
+        id="bad-url",
+    ),
+    pytest.param(
+        "database_url: nonsense\n", "1:1: database_url: expected a database URL", id="bad-db-url"
+    ),
     pytest.param("scan: [1, 2\n", "2:1: YAML syntax:", id="yaml-syntax"),
-    pytest.param("scan: 5\n", '1:1: scan: expected a mapping of keys, got "5"', id="section-not-mapping"),
+    pytest.param(
+        "scan: 5\n", '1:1: scan: expected a mapping of keys, got "5"', id="section-not-mapping"
+    ),
     pytest.param("- a\n- b\n", "1:1: expected a mapping of settings", id="top-not-mapping"),
 ]
 
@@ -111,7 +136,10 @@ def test_every_error_is_reported_at_once(tmp_path: Path) -> None:
     with pytest.raises(ConfigErrors) as caught:
         load_config(path, {})
     assert [str(e).split(": ")[0] for e in caught.value.errors] == [
-        f"{path}:2:3", f"{path}:3:3", f"{path}:5:3"]
+        f"{path}:2:3",
+        f"{path}:3:3",
+        f"{path}:5:3",
+    ]
 
 
 def test_missing_config_file_is_an_error(tmp_path: Path) -> None:

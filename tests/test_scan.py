@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+from support import CORPUS, EXAMPLE, write
 
 from watcher.scan import ScanSettings, run_scan
 from watcher.services import utc_now
@@ -21,8 +22,6 @@ from watcher.store.articles import count_articles
 from watcher.store.files import count_files
 from watcher.store.ingest_errors import list_errors
 from watcher.store.tables import ArticleVersionRow
-
-from support import CORPUS, EXAMPLE, write
 
 SEEDS_ARTICLE = "Reuters\n\n{title}\n\n{date}\n\n{body}\n"
 
@@ -65,7 +64,9 @@ def seeds(tmp_path: Path) -> Path:
 @pytest.fixture
 def scan(sessions: sessionmaker[Session], seeds: Path) -> Callable[..., object]:
     def run(read_bytes: Callable[[Path], bytes] = Path.read_bytes, **overrides: object) -> object:
-        return run_scan(sessions, settings(seeds, **overrides), clock=utc_now, read_bytes=read_bytes)
+        return run_scan(
+            sessions, settings(seeds, **overrides), clock=utc_now, read_bytes=read_bytes
+        )
 
     return run
 
@@ -165,10 +166,16 @@ def test_symlinks_are_followed_only_inside_the_folder(sessions, seeds, scan, tmp
 BAD_FILES = [
     pytest.param("empty.txt", b"", "empty file", id="empty"),
     pytest.param("binary.txt", b"GIF89a\x00\x01\x02\x00\x00", "binary", id="binary"),
-    pytest.param("big.txt", b"x" * 20_000, "file too big (20,000 bytes, limit 10,000)", id="too-big"),
+    pytest.param(
+        "big.txt", b"x" * 20_000, "file too big (20,000 bytes, limit 10,000)", id="too-big"
+    ),
     pytest.param("bad.txt", b"\xff\xfe\x00\xd8\x00\xd8", "cannot decode", id="undecodable"),
-    pytest.param("locked.txt", b"Locked\n\nbody\n", "cannot read the file: Permission denied",
-                 id="unreadable"),
+    pytest.param(
+        "locked.txt",
+        b"Locked\n\nbody\n",
+        "cannot read the file: Permission denied",
+        id="unreadable",
+    ),
 ]
 
 
@@ -208,7 +215,9 @@ def test_bad_edit_of_a_good_file_keeps_its_article(sessions, seeds, scan) -> Non
 
 
 @pytest.mark.skipif(not CORPUS.is_file(), reason=f"the Reuters corpus is absent ({CORPUS})")
-def test_five_hundred_reuters_articles_then_a_rescan_finds_nothing_new(sessions, seeds, scan) -> None:
+def test_five_hundred_reuters_articles_then_a_rescan_finds_nothing_new(
+    sessions, seeds, scan
+) -> None:
     with gzip.open(CORPUS, "rt", encoding="utf-8") as lines:
         records = [json.loads(next(lines)) for _ in range(500)]
     for record in records:

@@ -42,7 +42,9 @@ class FeedsConfig(_Section):
     @classmethod
     def _absolute_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
-            raise ValueError(f'expected an absolute http(s) URL like "http://host:8080/", got "{value}"')
+            raise ValueError(
+                f'expected an absolute http(s) URL like "http://host:8080/", got "{value}"'
+            )
         return value if value.endswith("/") else value + "/"
 
 
@@ -84,7 +86,9 @@ class Config(_Section):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f'unknown time zone "{value}" — use an IANA name like "Europe/Rome"') from exc
+            raise ValueError(
+                f'unknown time zone "{value}" — use an IANA name like "Europe/Rome"'
+            ) from exc
         return value
 
     @field_validator("database_url")
@@ -93,7 +97,9 @@ class Config(_Section):
         try:
             make_url(value)
         except ArgumentError as exc:
-            raise ValueError(f'expected a database URL like "sqlite:///var/watcher.db", got "{value}"') from exc
+            raise ValueError(
+                f'expected a database URL like "sqlite:///var/watcher.db", got "{value}"'
+            ) from exc
         return value
 
     @property
@@ -130,8 +136,9 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
     """Read, validate and resolve a watcher.yaml; raise ConfigErrors listing every problem."""
     environ = os.environ if environ is None else environ
     if not path.is_file():
-        raise ConfigError("config file not found — pass --config PATH or run `watcher init`",
-                          Location(path))
+        raise ConfigError(
+            "config file not found — pass --config PATH or run `watcher init`", Location(path)
+        )
     document = load_yaml(path) or {}
     if not isinstance(document, Mapping):
         raise ConfigError("expected a mapping of settings at the top level", Location(path, 1, 1))

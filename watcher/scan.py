@@ -1,4 +1,4 @@
-"""One scan: discover -> read -> archive -> match -> record, in batches, never stopped by a bad file."""
+"""One scan: discover -> read -> archive -> match -> record; a bad file never stops it."""
 
 from __future__ import annotations
 
@@ -61,7 +61,9 @@ def run_scan(
     with sessions() as session:
         known = load_fingerprints(session)
     found = list(discover(settings.seeds_dir, ARTICLE_SUFFIXES))
-    todo = [f for f in found if known.get(f.key) != f.fingerprint and _settled(f, settings, started_at)]
+    todo = [
+        f for f in found if known.get(f.key) != f.fingerprint and _settled(f, settings, started_at)
+    ]
     totals = {"new": 0, "changed": 0, "unchanged": len(found) - len(todo), "errors": 0, "hits": 0}
     _forget_vanished(sessions, set(known) - {f.key for f in found})
     for offset in range(0, len(todo), BATCH_SIZE):
@@ -92,7 +94,9 @@ def _forget_vanished(sessions: sessionmaker[Session], gone: set[str]) -> None:
             clear_errors(session, gone)
 
 
-def _read_batch(chunk: Sequence[FoundFile], settings: ScanSettings, read_bytes: ReadBytes) -> _Batch:
+def _read_batch(
+    chunk: Sequence[FoundFile], settings: ScanSettings, read_bytes: ReadBytes
+) -> _Batch:
     batch = _Batch()
     for found in chunk:
         try:

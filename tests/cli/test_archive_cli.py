@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from support import EXAMPLE, REPO, write
 
 from watcher.cli.main import cli
-
-from support import EXAMPLE, REPO, write
 
 
 def run(project: Path, *args: str, database_url: str | None = None) -> Result:
@@ -30,7 +29,12 @@ def test_scan_json_is_exactly_the_summary_object(settled_project: Path, database
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert set(summary) == {"new", "changed", "unchanged", "errors", "hits", "seconds"}
-    assert (summary["new"], summary["changed"], summary["unchanged"], summary["errors"]) == (1, 0, 0, 0)
+    assert (summary["new"], summary["changed"], summary["unchanged"], summary["errors"]) == (
+        1,
+        0,
+        0,
+        0,
+    )
     assert isinstance(summary["seconds"], float)
 
 
@@ -38,16 +42,31 @@ def test_scan_text_prints_one_summary_line(settled_project: Path) -> None:
     result = run(settled_project, "scan")
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [result.stdout.strip()]
-    assert result.stdout.startswith("scan: 1 new, 0 changed, 0 unchanged, 0 errors, 0 hits in ")
+    assert result.stdout.startswith("scan: 1 new, 0 changed, 0 unchanged, 0 errors, 4 hits in ")
 
 
 def test_status_json_counts_and_last_scan(settled_project: Path, database_url: str) -> None:
-    before = json.loads(run(settled_project, "status", "--format", "json", database_url=database_url).stdout)
-    assert before == {"articles": 0, "files": 0, "errors": 0, "hits": 0, "rules": 0, "last_scan": None}
+    before = json.loads(
+        run(settled_project, "status", "--format", "json", database_url=database_url).stdout
+    )
+    assert before == {
+        "articles": 0,
+        "files": 0,
+        "errors": 0,
+        "hits": 0,
+        "rules": 4,
+        "last_scan": None,
+    }
     write(settled_project / "seeds" / "empty.txt", b"")
     run(settled_project, "scan", database_url=database_url)
-    after = json.loads(run(settled_project, "status", "--format", "json", database_url=database_url).stdout)
-    assert {k: after[k] for k in ("articles", "files", "errors")} == {"articles": 1, "files": 2, "errors": 1}
+    after = json.loads(
+        run(settled_project, "status", "--format", "json", database_url=database_url).stdout
+    )
+    assert {k: after[k] for k in ("articles", "files", "errors")} == {
+        "articles": 1,
+        "files": 2,
+        "errors": 1,
+    }
     last = after["last_scan"]
     assert (last["new"], last["errors"]) == (1, 1)
     assert last["finished_at"].endswith("+00:00")
@@ -64,7 +83,9 @@ def test_status_table_is_readable(settled_project: Path) -> None:
 def test_errors_lists_bad_files_with_reasons(settled_project: Path, database_url: str) -> None:
     write(settled_project / "seeds" / "binary.txt", b"\x00\x01\x02")
     run(settled_project, "scan", database_url=database_url)
-    listed = json.loads(run(settled_project, "errors", "--format", "json", database_url=database_url).stdout)
+    listed = json.loads(
+        run(settled_project, "errors", "--format", "json", database_url=database_url).stdout
+    )
     assert [(e["path"], e["reason"]) for e in listed] == [("binary.txt", "binary file (NUL bytes)")]
     assert listed[0]["seen_at"].endswith("+00:00")
     table = run(settled_project, "errors", database_url=database_url).stdout
@@ -113,7 +134,9 @@ def test_init_writes_a_working_project(tmp_path: Path) -> None:
     target = tmp_path / "newsroom"
     result = CliRunner().invoke(cli, ["init", str(target)])
     assert result.exit_code == 0, result.output
-    assert (target / "config" / "watcher.yaml").read_text() == (REPO / "config" / "watcher.yaml").read_text()
+    assert (target / "config" / "watcher.yaml").read_text() == (
+        REPO / "config" / "watcher.yaml"
+    ).read_text()
     assert (target / "config" / "rules.yaml").is_file()
     assert (target / "seeds" / EXAMPLE.name).read_bytes() == EXAMPLE.read_bytes()
     assert (target / "var").is_dir()

@@ -14,12 +14,20 @@ from support import EXAMPLE
 WATCHER = shutil.which("watcher", path=str(Path(sys.executable).parent))
 
 
-def watcher(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def watcher(
+    cwd: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     assert WATCHER is not None, "the watcher console script is not installed next to this Python"
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("WATCHER_")}
     full_env.update(env or {})
     return subprocess.run(
-        [WATCHER, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=120, check=False
+        [WATCHER, *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 

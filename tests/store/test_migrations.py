@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from watcher.store.db import upgrade
+from watcher.store.db import make_engine, upgrade
 from watcher.store.tables import Base
 
 
@@ -20,12 +20,16 @@ def test_upgrade_twice_is_harmless(engine: sa.Engine) -> None:
     upgrade(engine)
     with engine.connect() as connection:
         tables = set(sa.inspect(connection).get_table_names())
-    assert {"articles", "article_versions", "seen_files", "ingest_errors", "alembic_version"} <= tables
+    assert {
+        "articles",
+        "article_versions",
+        "seen_files",
+        "ingest_errors",
+        "alembic_version",
+    } <= tables
 
 
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path) -> None:
-    from watcher.store.db import make_engine
-
     engine = make_engine(f"sqlite:///{tmp_path / 'sub' / 'w.db'}")
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

@@ -10,9 +10,11 @@ from rich.progress import Progress
 
 from watcher.cli.output import echo_json, echo_table, iso
 from watcher.cli.state import CliState, pass_state
+from watcher.matching import prepare_matching
 from watcher.scan import run_scan
 from watcher.store.articles import count_articles
 from watcher.store.files import count_files
+from watcher.store.hits import count_hits
 from watcher.store.ingest_errors import count_errors, list_errors
 from watcher.store.scans import ScanSummary, last_scan
 
@@ -26,6 +28,7 @@ FORMAT_TABLE_JSON = click.Choice(["table", "json"])
 def scan(state: CliState, fmt: str) -> None:
     """Scan the seeds folder once: archive new and changed articles, record hits."""
     services = state.services()
+    recorder = prepare_matching(services.sessions, state.ruleset(), services.clock())
     show_progress = fmt == "text" and sys.stdout.isatty()
     with Progress(disable=not show_progress, transient=True) as bar:
         task = bar.add_task("scanning", total=None)
@@ -33,6 +36,7 @@ def scan(state: CliState, fmt: str) -> None:
             services.sessions,
             services.scan_settings,
             clock=services.clock,
+            record_hits=recorder,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     if fmt == "json":
@@ -61,20 +65,32 @@ def status(state: CliState, fmt: str) -> None:
     last = report["last_scan"]
     rows.append(("last scan", "never" if last is None else f"{last['finished_at']}"))
     if last is not None:
-        rows.append(("last scan result", summary_line(ScanSummary(**{
-            k: last[k] for k in ("new", "changed", "unchanged", "errors", "hits", "seconds")}))))
+        rows.append(
+            (
+                "last scan result",
+                summary_line(
+                    ScanSummary(
+                        **{
+                            k: last[k]
+                            for k in ("new", "changed", "unchanged", "errors", "hits", "seconds")
+                        }
+                    )
+                ),
+            )
+        )
     echo_table("watcher status", ["what", "value"], rows)
 
 
 def status_report(state: CliState) -> dict[str, Any]:
+    rules = len(state.ruleset().enabled())
     with state.services().sessions() as session:
         record = last_scan(session)
         return {
             "articles": count_articles(session),
             "files": count_files(session),
             "errors": count_errors(session),
-            "hits": 0,
-            "rules": 0,
+            "hits": count_hits(session),
+            "rules": rules,
             "last_scan": None
             if record is None
             else {**record.summary.as_dict(), "finished_at": iso(record.finished_at)},
@@ -89,8 +105,14 @@ def errors(state: CliState, fmt: str) -> None:
     with state.services().sessions() as session:
         failures = list_errors(session)
     if fmt == "json":
-        echo_json([{"path": f.path, "reason": f.reason, "seen_at": iso(f.seen_at)} for f in failures])
+        echo_json(
+            [{"path": f.path, "reason": f.reason, "seen_at": iso(f.seen_at)} for f in failures]
+        )
     elif not failures:
         click.echo("no ingestion errors")
     else:
-        echo_table(None, ["path", "reason", "seen at"], [(f.path, f.reason, iso(f.seen_at)) for f in failures])
+        echo_table(
+            None,
+            ["path", "reason", "seen at"],
+            [(f.path, f.reason, iso(f.seen_at)) for f in failures],
+        )

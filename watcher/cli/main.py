@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from watcher.cli import archive, db, init
+from watcher.cli import archive, db, hits, init, rules
 from watcher.cli.state import CliState, ReportedError
 from watcher.errors import WatcherError
 
@@ -50,7 +50,15 @@ def cli(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
     ctx.call_on_close(state.close)
 
 
-for command in (init.init, archive.scan, archive.status, archive.errors, db.db):
+for command in (
+    init.init,
+    archive.scan,
+    archive.status,
+    archive.errors,
+    rules.rules,
+    hits.hits,
+    db.db,
+):
     cli.add_command(command)
 
 

@@ -13,6 +13,9 @@ from rich.console import Console
 from rich.table import Table
 
 
+PIPE_WIDTH = 200
+
+
 def iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat(timespec="seconds")
 
@@ -32,4 +35,5 @@ def echo_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequenc
 
 def console() -> Console:
     """A console on the current sys.stdout, so click's test runner captures it too."""
-    return Console(file=sys.stdout)
+    # Piped output (a file, grep) gets a wide table rather than rich's 80-column default.
+    return Console(file=sys.stdout, width=None if sys.stdout.isatty() else PIPE_WIDTH)

@@ -11,6 +11,7 @@ import click
 
 from watcher.config import Config, find_config_path, load_config
 from watcher.errors import WatcherError
+from watcher.rules import RuleSet, load_rules
 from watcher.services import Services, build_services
 
 
@@ -31,11 +32,22 @@ class CliState:
     config_option: Path | None
     debug: bool
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    _config: Config | None = None
     _services: Services | None = None
+    _ruleset: RuleSet | None = None
 
     def config(self) -> Config:
-        path = find_config_path(self.config_option, self.environ, Path.cwd())
-        return load_config(path, self.environ)
+        if self._config is None:
+            path = find_config_path(self.config_option, self.environ, Path.cwd())
+            self._config = load_config(path, self.environ)
+        return self._config
+
+    def ruleset(self) -> RuleSet:
+        """The rule files, validated; their paths shown relative to the working directory."""
+        if self._ruleset is None:
+            files = self.config().rule_files
+            self._ruleset = load_rules(files, shown={path: shown_path(path) for path in files})
+        return self._ruleset
 
     def services(self) -> Services:
         if self._services is None:
@@ -45,6 +57,14 @@ class CliState:
     def close(self) -> None:
         if self._services is not None:
             self._services.close()
+
+
+def shown_path(path: Path) -> str:
+    """A path as the user would type it: relative to the working directory when inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 pass_state = click.make_pass_decorator(CliState)

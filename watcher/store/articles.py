@@ -76,7 +76,7 @@ def _article_ids_by_hash(session: Session, hashes: Iterable[str]) -> dict[str, i
             VERSIONS.c.content_hash.in_(list(hashes))
         )
     )
-    return {content_hash: article_id for content_hash, article_id in rows}
+    return {key: value for key, value in rows}  # noqa: C416 - a Result is not a mapping
 
 
 def _article_ids_by_location(session: Session, paths: Iterable[str]) -> dict[tuple[str, int], int]:
@@ -93,22 +93,28 @@ def _create_articles(session: Session, new: dict[str, Located], now: datetime) -
     if not new:
         return {}
     insert_ignore(session, ARTICLES, [{"uid": h, "created_at": now} for h in new], ["uid"])
-    rows = session.execute(select(ARTICLES.c.uid, ARTICLES.c.id).where(ARTICLES.c.uid.in_(list(new))))
-    return {uid: article_id for uid, article_id in rows}
+    rows = session.execute(
+        select(ARTICLES.c.uid, ARTICLES.c.id).where(ARTICLES.c.uid.in_(list(new)))
+    )
+    return {key: value for key, value in rows}  # noqa: C416 - a Result is not a mapping
 
 
 def _create_versions(
     session: Session, fresh: dict[str, Located], article_ids: dict[str, int], now: datetime
 ) -> list[StoredVersion]:
     rows = [_version_row(h, located, article_ids[h], now) for h, located in fresh.items()]
-    stored = insert_ignore(session, VERSIONS, rows, ["content_hash"], returning=("id", "content_hash"))
+    stored = insert_ignore(
+        session, VERSIONS, rows, ["content_hash"], returning=("id", "content_hash")
+    )
     return [
         StoredVersion(version_id, article_ids[h], fresh[h].path, fresh[h].article)
         for version_id, h in stored
     ]
 
 
-def _version_row(content_hash: str, located: Located, article_id: int, now: datetime) -> dict[str, object]:
+def _version_row(
+    content_hash: str, located: Located, article_id: int, now: datetime
+) -> dict[str, object]:
     article = located.article
     return {
         "article_id": article_id,
@@ -125,7 +131,9 @@ def _version_row(content_hash: str, located: Located, article_id: int, now: date
     }
 
 
-def _point_locations(session: Session, batch: Sequence[Located], article_ids: dict[str, int]) -> None:
+def _point_locations(
+    session: Session, batch: Sequence[Located], article_ids: dict[str, int]
+) -> None:
     rows = {
         (located.path, located.item): {
             "path": located.path,
@@ -151,3 +159,23 @@ def version_to_article(row: ArticleVersionRow) -> Article:
         url=row.url,
         tags=tuple(row.tags),
     )
+
+
+def latest_versions(
+    session: Session, *, published_since: datetime | None = None, limit: int | None = None
+) -> list[StoredVersion]:
+    """The newest version of each archived article, most recently published first."""
+    newest = select(func.max(VERSIONS.c.id).label("id")).group_by(VERSIONS.c.article_id).subquery()
+    statement = (
+        select(ArticleVersionRow)
+        .join(newest, newest.c.id == ArticleVersionRow.id)
+        .order_by(ArticleVersionRow.published.desc(), ArticleVersionRow.id.desc())
+    )
+    if published_since is not None:
+        statement = statement.where(ArticleVersionRow.published >= published_since)
+    if limit is not None:
+        statement = statement.limit(limit)
+    return [
+        StoredVersion(row.id, row.article_id, row.path, version_to_article(row))
+        for row in session.scalars(statement)
+    ]

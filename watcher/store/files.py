@@ -20,9 +20,7 @@ def load_fingerprints(session: Session) -> dict[str, Fingerprint]:
     return {path: Fingerprint(size, mtime_ns, inode) for path, size, mtime_ns, inode in rows}
 
 
-def record_files(
-    session: Session, seen: Sequence[tuple[str, Fingerprint]], now: datetime
-) -> None:
+def record_files(session: Session, seen: Sequence[tuple[str, Fingerprint]], now: datetime) -> None:
     rows = [
         {"path": path, "size": fp.size, "mtime_ns": fp.mtime_ns, "inode": fp.inode, "seen_at": now}
         for path, fp in seen

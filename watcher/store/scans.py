@@ -33,12 +33,16 @@ class ScanRecord:
 
 def record_scan(session: Session, record: ScanRecord) -> None:
     session.add(
-        ScanRow(started_at=record.started_at, finished_at=record.finished_at, **record.summary.as_dict())
+        ScanRow(
+            started_at=record.started_at, finished_at=record.finished_at, **record.summary.as_dict()
+        )
     )
 
 
 def last_scan(session: Session) -> ScanRecord | None:
-    row = session.scalars(select(ScanRow).order_by(ScanRow.finished_at.desc(), ScanRow.id.desc()).limit(1)).first()
+    row = session.scalars(
+        select(ScanRow).order_by(ScanRow.finished_at.desc(), ScanRow.id.desc()).limit(1)
+    ).first()
     if row is None:
         return None
     summary = ScanSummary(row.new, row.changed, row.unchanged, row.errors, row.hits, row.seconds)

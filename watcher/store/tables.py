@@ -138,3 +138,55 @@ class ScanRow(Base):
     errors: Mapped[int] = mapped_column(Integer)
     hits: Mapped[int] = mapped_column(Integer)
     seconds: Mapped[float] = mapped_column()
+
+
+class RuleRow(Base):
+    """A rule, known by its name for life: editing its query keeps its hits."""
+
+    __tablename__ = "rules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RuleVersionRow(Base):
+    """One distinct query (with its fields and case setting) a rule has had."""
+
+    __tablename__ = "rule_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("rules.id", ondelete="CASCADE"))
+    digest: Mapped[str] = mapped_column(String(64))
+    query: Mapped[str] = mapped_column(Text)
+    fields: Mapped[list[str]] = mapped_column(JSON)
+    case_sensitive: Mapped[bool] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("rule_id", "digest", name="uq_rule_versions_rule_id_digest"),
+    )
+
+
+class HitRow(Base):
+    """A rule matched an article: once per rule and article, whatever its later versions."""
+
+    __tablename__ = "hits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("rules.id", ondelete="CASCADE"))
+    rule_version_id: Mapped[int] = mapped_column(ForeignKey("rule_versions.id", ondelete="CASCADE"))
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    article_version_id: Mapped[int] = mapped_column(
+        ForeignKey("article_versions.id", ondelete="CASCADE")
+    )
+    matched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    backfill: Mapped[bool] = mapped_column()
+    matches: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+    __table_args__ = (
+        UniqueConstraint("rule_id", "article_id", name="uq_hits_rule_id_article_id"),
+        Index("ix_hits_matched_at", "matched_at"),
+        Index("ix_hits_article_id", "article_id"),
+        Index("ix_hits_rule_id_matched_at", "rule_id", "matched_at"),
+    )

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -103,7 +102,6 @@ def upgrade() -> None:
     with op.batch_alter_table("article_versions", schema=None) as batch_op:
         batch_op.create_index("ix_article_versions_article_id", ["article_id"], unique=False)
         batch_op.create_index("ix_article_versions_published", ["published"], unique=False)
-
 
 
 def downgrade() -> None:

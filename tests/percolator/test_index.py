@@ -1,0 +1,165 @@
+"""The percolator's index: which keys a rule is filed under, and which rules are candidates."""
+
+from __future__ import annotations
+
+import pytest
+
+from watcher.analysis import AnalyzedArticle
+from watcher.percolator import Percolator
+from watcher.percolator.index import heuristic_cost, required_keys
+from watcher.query import compile_query
+
+
+def keys(query: str, **options: object) -> frozenset[tuple[str, bool]] | None:
+    return Percolator({"r": compile_query(query, **options)}).index_keys("r")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        pytest.param("Libya", {("libya", False)}, id="word"),
+        pytest.param(
+            "Libya OR Wagner", {("libya", False), ("wagner", False)}, id="or-every-branch"
+        ),
+        pytest.param("Russia*", {("russia", True)}, id="wildcard-by-prefix"),
+        pytest.param("Qadd?fi", {("qadd", True)}, id="inner-wildcard-by-prefix"),
+        pytest.param("the AND Tripoli", {("tripoli", False)}, id="and-avoids-common-word"),
+        pytest.param("of Benghazi", {("benghazi", False)}, id="implicit-and"),
+        pytest.param('"the Tripolitanian"', {("tripolitanian", False)}, id="phrase-rarest-word"),
+        pytest.param('"Khalif* Haftar"', {("haftar", False)}, id="phrase-prefers-exact-word"),
+        pytest.param('"x y"~3', {("x", False)}, id="near-one-word-tie-broken-by-name"),
+        pytest.param("Libya NOT football", {("libya", False)}, id="and-not"),
+        pytest.param("NOT NOT Libya", {("libya", False)}, id="double-negation"),
+        pytest.param(
+            "NOT (NOT Libya OR NOT Tripoli)", {("tripoli", False)}, id="negated-or-is-and"
+        ),
+        pytest.param("NOT football", None, id="negation-only"),
+        pytest.param("Libya OR NOT football", None, id="or-with-negation"),
+        pytest.param("US", {("us", False)}, id="case-sensitive-key-folded"),
+        pytest.param(
+            "(Wagner OR Haftar) AND Libya OR oil",
+            {("libya", False), ("oil", False)},
+            id="nested-one-key-cheaper-than-two",
+        ),
+    ],
+)
+def test_index_keys(query: str, expected: set[tuple[str, bool]] | None) -> None:
+    found = keys(query, case_sensitive=query == "US")
+    assert found == (None if expected is None else frozenset(expected))
+
+
+def test_conjunction_is_indexed_by_exactly_one_term() -> None:
+    assert keys("Libya AND Haftar AND Tripoli AND Wagner") is not None
+    assert len(keys("Libya AND Haftar AND Tripoli AND Wagner") or ()) == 1
+    assert len(keys('Libya "Khalifa Haftar" Tripoli* title:Wagner') or ()) == 1
+
+
+def test_document_frequencies_pick_the_rarest_term() -> None:
+    rules = {"r": compile_query("Haftar AND Libya AND Tripolitania")}
+    frequencies = {"libya": 5, "haftar": 50, "tripolitania": 500}
+    assert Percolator(rules, term_frequencies=frequencies).index_keys("r") == {("libya", False)}
+    assert Percolator(rules).index_keys("r") == {("tripolitania", False)}
+
+
+def test_heuristic_prefers_long_uncommon_words_and_exact_over_prefix() -> None:
+    assert heuristic_cost(("benghazi", False)) < heuristic_cost(("libya", False))
+    assert heuristic_cost(("libya", False)) < heuristic_cost(("said", False))
+    assert heuristic_cost(("libya", False)) < heuristic_cost(("libya", True))
+    assert heuristic_cost(("libya", True)) < heuristic_cost(("li", True))
+
+
+def test_required_keys_of_a_conjunction_of_disjunctions_picks_the_cheaper_branch() -> None:
+    root = compile_query("(a OR b OR c) AND (Tripolitania OR Cyrenaica)").root
+    assert required_keys(root, heuristic_cost) == {("tripolitania", False), ("cyrenaica", False)}
+
+
+RULES = {
+    "libya": "Libya OR Tripoli",
+    "haftar": "Haftar AND Libya",
+    "russia": "Russia*",
+    "opec": "OPEC",
+    "qaddafi": "Qadd?fi",
+    "not-football": "NOT football",
+    "or-not": "oil OR NOT gas",
+    "us": "US",
+}
+
+
+@pytest.fixture(scope="module")
+def percolator() -> Percolator:
+    return Percolator(
+        {name: compile_query(q, case_sensitive=name == "us") for name, q in RULES.items()}
+    )
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        pytest.param({"body": "cocoa prices"}, set(), id="no-shared-term"),
+        pytest.param({"body": "Tripoli port"}, {"libya"}, id="one-term"),
+        pytest.param({"body": "Libya"}, {"libya"}, id="conjunction-key-only"),
+        pytest.param({"title": "Libya", "body": "Haftar"}, {"libya", "haftar"}, id="conjunction"),
+        pytest.param({"body": "Russian troops"}, {"russia"}, id="prefix"),
+        pytest.param({"body": "Russ"}, set(), id="prefix-needed"),
+        pytest.param({"body": "Qaddafi"}, {"qaddafi"}, id="inner-wildcard"),
+        pytest.param({"body": "Qadd"}, {"qaddafi"}, id="prefix-candidate-not-match"),
+        pytest.param({"body": "OPEC us"}, {"opec", "us"}, id="case-sensitive-candidate"),
+        pytest.param({"source": "OPEC"}, {"opec"}, id="source-terms-count"),
+    ],
+)
+def test_candidates(percolator: Percolator, texts: dict[str, str], expected: set[str]) -> None:
+    found = percolator.candidates(AnalyzedArticle.from_texts(**texts))
+    assert found == expected | {"not-football", "or-not"}
+
+
+def test_only_candidates_match(percolator: Percolator) -> None:
+    article = AnalyzedArticle.from_texts(title="Libya", body="Qadd the US said")
+    matched = percolator.match_analyzed(article)
+    assert set(matched) == {"libya", "not-football", "or-not", "us"}
+    assert set(matched) <= percolator.candidates(article)
+    assert list(matched) == sorted(matched)
+
+
+def test_empty_rule_set() -> None:
+    percolator = Percolator({})
+    assert len(percolator) == 0
+    assert percolator.match_analyzed(AnalyzedArticle.from_texts(body="Libya")) == {}
+
+
+def test_many_rules_share_keys() -> None:
+    rules = {f"r{i}": compile_query(f"Libya AND zarzis{i}") for i in range(300)}
+    percolator = Percolator(rules)
+    assert percolator.candidates(AnalyzedArticle.from_texts(body="Libya")) == set()
+    article = AnalyzedArticle.from_texts(body="Libya zarzis7 zarzis12")
+    assert percolator.candidates(article) == {"r7", "r12"}
+    assert set(percolator.match_analyzed(article)) == {"r7", "r12"}
+
+
+def test_wildcard_memo_is_bounded_and_invisible() -> None:
+    rules = {"russia": compile_query("Russia*"), "lib": compile_query("Lib?a")}
+    small = Percolator(rules, prefix_memo_limit=2)
+    large = Percolator(rules)
+    texts = ["Russian Libya", "libya", "Russians and more words here", "Russian Libya"]
+    for text in texts * 2:
+        article = AnalyzedArticle.from_texts(body=text)
+        assert small.match_analyzed(article) == large.match_analyzed(article)
+        assert small.candidates(article) == large.candidates(article)
+
+
+def test_equal_leaves_of_different_rules_share_work_but_not_results() -> None:
+    rules = {
+        "a": compile_query("Libya OR Tripoli"),
+        "b": compile_query("Libya AND NOT Tripoli"),
+        "c": compile_query('title:Libya "Libya Tripoli"'),
+    }
+    article = AnalyzedArticle.from_texts(title="Libya", body="Libya Tripoli")
+    matched = Percolator(rules).match_analyzed(article)
+    assert sorted(matched) == ["a", "c"]
+    assert [(s.field, s.start) for s in matched["a"]] == [("body", 0), ("body", 6), ("title", 0)]
+    assert [(s.field, s.end) for s in matched["c"]] == [("body", 13), ("title", 5)]
+
+
+def test_frequencies_do_not_make_a_prefix_cheap() -> None:
+    rules = {"r": compile_query("Russ* AND Benghazi")}
+    frequencies = {"benghazi": 40}
+    assert Percolator(rules, term_frequencies=frequencies).index_keys("r") == {("benghazi", False)}

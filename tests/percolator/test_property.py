@@ -1,0 +1,102 @@
+"""Random queries and articles: the percolator agrees with the naive reference matcher.
+
+Also: rendering a query AST and parsing it back gives the same AST, and the analyzer is
+idempotent (a token analyzes to itself).
+"""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from reference import Reference
+
+from watcher.analysis import AnalyzedArticle, analyze
+from watcher.model import TEXT_FIELDS, Field
+from watcher.percolator import Percolator
+from watcher.query import compile_node, parse_query, render
+from watcher.query.nodes import Near, Node, Not, Phrase, Term, conj, disj
+
+SETTINGS = settings(max_examples=300, deadline=None, derandomize=True, database=None)
+
+WORDS = ["Libya", "haftar", "Wagner", "oil", "al", "Sarraj", "US", "us"]
+PATTERNS = ["lib*", "Haf?ar", "wag*", "s*j", "o?l", "Wagner?"]
+TEXT_WORDS = [
+    *WORDS,
+    "LIBYA",
+    "Libyan",
+    "Wagners",
+    "Sarrāj",
+    "al-Sarraj",
+    "Haftar's",
+    "U.S.",
+    "x",
+    "y",
+]
+FIELDS: list[Field | None] = [None, None, None, "title", "lead", "body", "source"]
+
+word = st.sampled_from(WORDS + PATTERNS)
+field = st.sampled_from(FIELDS)
+words = st.lists(word, min_size=2, max_size=3).map(tuple)
+leaf = st.one_of(
+    st.builds(Term, word, field),
+    st.builds(Phrase, words, field),
+    st.builds(Near, words, st.integers(0, 3), field),
+)
+
+
+def _extend(children: st.SearchStrategy[Node]) -> st.SearchStrategy[Node]:
+    groups = st.lists(children, min_size=2, max_size=3)
+    return st.one_of(groups.map(conj), groups.map(disj), children.map(Not))
+
+
+queries = st.recursive(leaf, _extend, max_leaves=6)
+texts = st.lists(st.sampled_from(TEXT_WORDS), max_size=10).map(" ".join)
+articles = st.fixed_dictionaries(dict.fromkeys(TEXT_FIELDS, texts))
+rule_fields = st.sampled_from([("title", "lead", "body"), ("title",), ("body", "lead")])
+rules = st.lists(st.tuples(queries, rule_fields, st.booleans()), min_size=1, max_size=8)
+
+
+@SETTINGS
+@given(rules=rules, docs=st.lists(articles, min_size=1, max_size=3))
+def test_percolator_agrees_with_reference(
+    rules: list[tuple[Node, tuple[Field, ...], bool]], docs: list[dict[str, str]]
+) -> None:
+    compiled = {
+        f"r{i}": compile_node(node, fields=fields, case_sensitive=cs)
+        for i, (node, fields, cs) in enumerate(rules)
+    }
+    percolator = Percolator(compiled)
+    for doc in docs:
+        got = percolator.match_analyzed(AnalyzedArticle.from_texts(**doc))
+        expected = {}
+        for i, (node, fields, cs) in enumerate(rules):
+            spans = Reference(node, fields=fields, case_sensitive=cs).match(doc)
+            if spans is not None:
+                expected[f"r{i}"] = spans
+        assert got == expected
+
+
+@SETTINGS
+@given(node=queries)
+def test_render_parse_round_trip(node: Node) -> None:
+    text = render(node)
+    assert parse_query(text) == node
+    assert render(parse_query(text)) == text
+
+
+@SETTINGS
+@given(text=st.text(max_size=40))
+def test_analyzer_is_idempotent(text: str) -> None:
+    for fold_case in (True, False):
+        for token in analyze(text, fold_case=fold_case):
+            assert [t.text for t in analyze(token.text, fold_case=fold_case)] == [token.text]
+            assert 0 <= token.start < token.end <= len(text)
+
+
+@SETTINGS
+@given(text=st.text(max_size=40))
+def test_case_sensitive_tokens_align_with_folded(text: str) -> None:
+    folded = analyze(text)
+    unfolded = analyze(text, fold_case=False)
+    assert [(t.start, t.end) for t in folded] == [(t.start, t.end) for t in unfolded]
+    assert [t.text for t in folded] == [analyze(t.text)[0].text for t in unfolded]

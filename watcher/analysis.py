@@ -1,0 +1,355 @@
+"""The one analyzer: NFKC, word tokens, case and accent folding, offsets into the original text.
+
+Text and query terms go through the same code, so a query word matches a text word exactly
+when both analyze to the same token. A token is a maximal run of letters and digits after
+NFKC; combining marks are stripped (accent folding) and do not break a word; `casefold()`
+folds case. Every token keeps the character offsets of the original text it came from.
+
+Most news text is ASCII, where NFKC and accent folding are the identity and `casefold()` is
+`lower()`: that path is a single regular expression. Other text is cut into runs that may
+hold words; ASCII runs still take the fast path, the rest is folded character by character
+through an immutable table computed at import for the common blocks.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from itertools import accumulate
+from types import MappingProxyType
+from typing import NamedTuple
+
+from watcher.model import TEXT_FIELDS, Article, Field
+
+WILDCARDS = "*?"
+
+
+class Token(NamedTuple):
+    """One word: its analyzed form and the original text's `[start, end)` it came from."""
+
+    text: str
+    start: int
+    end: int
+
+
+# A character's forms: pieces of (unfolded, folded) word text, a word break between
+# consecutive pieces; an empty tuple is a combining mark that belongs to its word.
+_Forms = tuple[tuple[str, str], ...]
+_Tokenized = tuple[list[str], list[str], list[tuple[int, int]]]
+
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
+_ASCII_LOWER_SPLIT = re.compile(r"([a-z0-9]+)")
+_ASCII_PATTERN = re.compile(r"[A-Za-z0-9*?]+")
+# Runs that may hold words: ASCII letters and digits, or any non-ASCII character.
+_RUN = re.compile(r"[0-9A-Za-z\x80-\U0010ffff]+")
+_PATTERN_RUN = re.compile(r"[0-9A-Za-z*?\x80-\U0010ffff]+")
+
+# Positions of this many terms are found by scanning; beyond, one map of all terms.
+_SCAN_LIMIT = 8
+
+_TABLE_RANGES = (
+    (0x80, 0x530),  # Latin-1, Latin Extended, IPA, modifiers, combining marks, Greek, Cyrillic
+    (0x590, 0x700),  # Hebrew, Arabic
+    (0x1E00, 0x1F00),  # Latin Extended Additional
+    (0x2000, 0x2190),  # punctuation, super/subscripts, currency, letterlike, number forms
+    (0x2460, 0x2500),  # enclosed alphanumerics
+    (0xFB00, 0xFB50),  # ligatures
+    (0xFF00, 0xFFF0),  # full-width and half-width forms
+)
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or unicodedata.category(char) in ("Mc", "Me")
+
+
+def _strip_marks(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+
+
+def _unfolded(text: str) -> str:
+    """NFKC then accent folding; non-word characters become spaces (word breaks)."""
+    stripped = _strip_marks(unicodedata.normalize("NFKC", text))
+    return "".join(c if _is_word_char(c) else " " for c in stripped)
+
+
+def _fold_piece(piece: str) -> str:
+    """Case-fold one piece of word text, repeating until stable (casefold may add marks)."""
+    for _ in range(4):
+        folded = "".join(c for c in _unfolded(piece.casefold()) if c != " ")
+        if folded == piece or not folded:
+            break
+        piece = folded
+    return piece
+
+
+def _char_forms(char: str) -> _Forms:
+    unfolded = _unfolded(char)
+    if not unfolded:
+        return ()
+    return tuple((p, _fold_piece(p) if p else "") for p in unfolded.split(" "))
+
+
+_TABLE: MappingProxyType[str, _Forms] = MappingProxyType(
+    {chr(c): _char_forms(chr(c)) for lo, hi in _TABLE_RANGES for c in range(lo, hi)}
+)
+
+
+def _forms(char: str, seen: dict[str, _Forms]) -> _Forms:
+    """The forms of a character: from the table, else from `seen` (one text's cache)."""
+    forms = _TABLE.get(char)
+    if forms is None:
+        forms = seen.get(char)
+        if forms is None:
+            forms = seen[char] = _char_forms(char)
+    return forms
+
+
+def _tokenize_run(run: str, base: int, out: _Tokenized, seen: dict[str, _Forms]) -> None:
+    """Cut one run holding non-ASCII characters into tokens, appending to `out`."""
+    folded, unfolded, offsets = out
+    raw_parts: list[str] = []
+    fold_parts: list[str] = []
+    start = end = -1
+    for i, char in enumerate(run, base):
+        if char < "\x80":  # inside a run, an ASCII character is a word character
+            if start < 0:
+                start = i
+            raw_parts.append(char)
+            fold_parts.append(char.lower())
+            end = i + 1
+            continue
+        forms = _forms(char, seen)
+        if not forms and start >= 0:
+            end = i + 1
+        for k, (raw, fold) in enumerate(forms):
+            if k and start >= 0:
+                unfolded.append("".join(raw_parts))
+                folded.append("".join(fold_parts))
+                offsets.append((start, end))
+                raw_parts.clear()
+                fold_parts.clear()
+                start = -1
+            if raw:
+                if start < 0:
+                    start = i
+                raw_parts.append(raw)
+                fold_parts.append(fold)
+                end = i + 1
+    if start >= 0:
+        unfolded.append("".join(raw_parts))
+        folded.append("".join(fold_parts))
+        offsets.append((start, end))
+
+
+def _tokenize_general(text: str, run_re: re.Pattern[str]) -> _Tokenized:
+    """Folded terms, unfolded terms and offsets of any text."""
+    out: _Tokenized = ([], [], [])
+    folded, unfolded, offsets = out
+    seen: dict[str, _Forms] = {}
+    for match in run_re.finditer(text):
+        run = match.group()
+        if run.isascii():
+            unfolded.append(run)
+            folded.append(run.lower())
+            offsets.append(match.span())
+        else:
+            _tokenize_run(run, match.start(), out, seen)
+    return out
+
+
+def _analyze(
+    text: str, fold_case: bool, ascii_re: re.Pattern[str], run_re: re.Pattern[str]
+) -> list[Token]:
+    if text.isascii():
+        if fold_case:
+            return [Token(m.group().lower(), m.start(), m.end()) for m in ascii_re.finditer(text)]
+        return [Token(m.group(), m.start(), m.end()) for m in ascii_re.finditer(text)]
+    folded, unfolded, offsets = _tokenize_general(text, run_re)
+    terms = folded if fold_case else unfolded
+    return [Token(t, s, e) for t, (s, e) in zip(terms, offsets, strict=True)]
+
+
+def analyze(text: str, *, fold_case: bool = True) -> list[Token]:
+    """The tokens of `text`; `fold_case=False` skips only case folding."""
+    return _analyze(text, fold_case, _ASCII_WORD, _RUN)
+
+
+def analyze_pattern(text: str, *, fold_case: bool = True) -> list[Token]:
+    """Like `analyze`, but `*` and `?` are word characters (query terms with wildcards)."""
+    return _analyze(text, fold_case, _ASCII_PATTERN, _PATTERN_RUN)
+
+
+def fold(word: str) -> str:
+    """The case-folded form of an unfolded analyzed word (wildcards kept)."""
+    if word.isascii():
+        return word.lower()
+    return "".join(t.text for t in analyze_pattern(word))
+
+
+def _scan(terms: list[str], term: str) -> list[int]:
+    """Positions of `term` in `terms`, by repeated `list.index` (a C loop)."""
+    found: list[int] = []
+    position = -1
+    try:
+        while True:
+            position = terms.index(term, position + 1)
+            found.append(position)
+    except ValueError:
+        return found
+
+
+def _positions(terms: list[str]) -> dict[str, list[int]]:
+    positions: dict[str, list[int]] = {}
+    for i, term in enumerate(terms):
+        found = positions.get(term)
+        if found is None:
+            positions[term] = [i]
+        else:
+            found.append(i)
+    return positions
+
+
+class AnalyzedField:
+    """One field's text analyzed once; everything else is computed on demand and memoized.
+
+    On ASCII text one `re.split` gives the terms (every other part) and, summed up only
+    when a span is needed, the offsets of every token, without a second tokenizing pass.
+    """
+
+    __slots__ = (
+        "_ends",
+        "_maps",
+        "_occurrences",
+        "_offsets",
+        "_parts",
+        "_raw",
+        "_raw_set",
+        "term_set",
+        "terms",
+        "text",
+    )
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._raw: list[str] | None = None
+        self._offsets: list[tuple[int, int]] | None = None
+        self._parts: list[str] | None = None
+        self._ends: list[int] | None = None
+        if text.isascii():
+            # separator, term, separator, ..., term, separator
+            self._parts = _ASCII_LOWER_SPLIT.split(text.lower())
+            self.terms: list[str] = self._parts[1::2]
+        else:
+            self.terms, self._raw, self._offsets = _tokenize_general(text, _RUN)
+        self.term_set: frozenset[str] = frozenset(self.terms)
+        self._raw_set: frozenset[str] | None = None
+        self._occurrences: dict[tuple[str, bool], list[int]] = {}
+        self._maps: dict[bool, dict[str, list[int]]] = {}
+
+    def raw_terms(self) -> list[str]:
+        """The terms without case folding (for case-sensitive rules)."""
+        if self._raw is None:
+            self._raw = _ASCII_WORD.findall(self.text)
+        return self._raw
+
+    def raw_set(self) -> frozenset[str]:
+        if self._raw_set is None:
+            self._raw_set = frozenset(self.raw_terms())
+        return self._raw_set
+
+    def terms_for(self, case_sensitive: bool) -> list[str]:
+        return self.raw_terms() if case_sensitive else self.terms
+
+    def set_for(self, case_sensitive: bool) -> frozenset[str]:
+        return self.raw_set() if case_sensitive else self.term_set
+
+    def _boundaries(self) -> list[int]:
+        """Running ends of the split parts: token i is `[ends[2i], ends[2i+1])`."""
+        if self._ends is None:
+            self._ends = list(accumulate(map(len, self._parts or ())))
+        return self._ends
+
+    def offsets(self) -> list[tuple[int, int]]:
+        """`[start, end)` in `text` of every token, by position."""
+        if self._offsets is None:
+            ends = self._boundaries()
+            self._offsets = list(zip(ends[0::2], ends[1::2], strict=False))  # ends: one extra
+        return self._offsets
+
+    def offset_at(self, position: int) -> tuple[int, int]:
+        """`[start, end)` of the token at `position` (folded and unfolded tokens align)."""
+        if self._offsets is not None:
+            return self._offsets[position]
+        ends = self._boundaries()
+        return ends[2 * position], ends[2 * position + 1]
+
+    def offsets_of(self, term: str, case_sensitive: bool = False) -> list[tuple[int, int]]:
+        """`[start, end)` of every occurrence of one term, in position order."""
+        positions = self.positions_of(term, case_sensitive)
+        if self._offsets is not None:
+            offsets = self._offsets
+            return [offsets[p] for p in positions]
+        ends = self._boundaries()
+        return [(ends[2 * p], ends[2 * p + 1]) for p in positions]
+
+    def positions(self, case_sensitive: bool = False) -> dict[str, list[int]]:
+        """Term -> its token positions, ascending: the whole map, made once."""
+        found = self._maps.get(case_sensitive)
+        if found is None:
+            found = self._maps[case_sensitive] = _positions(self.terms_for(case_sensitive))
+        return found
+
+    def positions_of(self, term: str, case_sensitive: bool = False) -> list[int]:
+        """Ascending token positions of one term.
+
+        The first few terms asked for are found by scanning the token list (in C); after
+        _SCAN_LIMIT of them, one pass builds the whole term -> positions map instead.
+        """
+        key = (term, case_sensitive)
+        found = self._occurrences.get(key)
+        if found is None:
+            if case_sensitive in self._maps or len(self._occurrences) >= _SCAN_LIMIT:
+                found = self.positions(case_sensitive).get(term, [])
+            else:
+                found = _scan(self.terms_for(case_sensitive), term)
+            self._occurrences[key] = found
+        return found
+
+    def tokens(self, *, fold_case: bool = True) -> list[Token]:
+        terms = self.terms if fold_case else self.raw_terms()
+        return [Token(t, s, e) for t, (s, e) in zip(terms, self.offsets(), strict=True)]
+
+
+class AnalyzedArticle:
+    """An article analyzed once: one `AnalyzedField` per text field, in `TEXT_FIELDS` order."""
+
+    __slots__ = ("all_terms", "fields")
+
+    def __init__(self, fields: Iterable[AnalyzedField]) -> None:
+        self.fields: tuple[AnalyzedField, ...] = tuple(fields)
+        if len(self.fields) != len(TEXT_FIELDS):
+            raise ValueError(f"expected {len(TEXT_FIELDS)} fields, got {len(self.fields)}")
+        title, lead, body, source = self.fields
+        self.all_terms: frozenset[str] = (
+            title.term_set | lead.term_set | body.term_set | (source.term_set)
+        )
+
+    @classmethod
+    def from_texts(
+        cls, *, title: str = "", lead: str = "", body: str = "", source: str = ""
+    ) -> AnalyzedArticle:
+        return cls(AnalyzedField(t) for t in (title, lead, body, source))
+
+    @classmethod
+    def from_article(cls, article: Article) -> AnalyzedArticle:
+        return cls(AnalyzedField(article.field_text(name)) for name in TEXT_FIELDS)
+
+    def field(self, name: Field) -> AnalyzedField:
+        return self.fields[TEXT_FIELDS.index(name)]
+
+
+def analyze_article(article: Article) -> AnalyzedArticle:
+    """Analyze every text field of `article` once."""
+    return AnalyzedArticle.from_article(article)

@@ -1,0 +1,92 @@
+"""Rules meet the archive: sync rule rows, percolate new article versions, backfill."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from watcher.percolator import Percolator
+from watcher.rules import Rule, RuleSet
+from watcher.store.articles import StoredVersion, latest_versions
+from watcher.store.hits import NewHit, record_hits
+from watcher.store.rules import RuleSpec, SyncedRule, sync_rules
+
+log = logging.getLogger(__name__)
+
+
+def rule_spec(rule: Rule) -> RuleSpec:
+    return RuleSpec(rule.name, rule.query, tuple(rule.fields), rule.case_sensitive)
+
+
+def find_hits(
+    percolator: Percolator,
+    synced: dict[str, SyncedRule],
+    versions: Sequence[StoredVersion],
+    *,
+    backfill: bool = False,
+) -> list[NewHit]:
+    """Match each version once against every rule the percolator holds."""
+    hits = []
+    for version in versions:
+        for name, spans in percolator.match(version.article).items():
+            rule = synced[name]
+            hits.append(
+                NewHit(
+                    rule.rule_id, rule.version_id, version.article_id, version.id, spans, backfill
+                )
+            )
+    return hits
+
+
+@dataclass(frozen=True)
+class HitRecorder:
+    """Records the hits of freshly archived versions; plugs into `run_scan(record_hits=...)`."""
+
+    percolator: Percolator
+    synced: dict[str, SyncedRule]
+
+    def __call__(self, session: Session, versions: Sequence[StoredVersion], now: datetime) -> int:
+        return record_hits(session, find_hits(self.percolator, self.synced, versions), now)
+
+
+def prepare_matching(
+    sessions: sessionmaker[Session], ruleset: RuleSet, now: datetime
+) -> HitRecorder:
+    """Sync the enabled rules into the database, run due backfills, return the recorder."""
+    enabled = [rule for rule in ruleset.rules if rule.enabled]
+    with sessions.begin() as session:
+        synced = sync_rules(session, [rule_spec(rule) for rule in enabled], now)
+    for rule in enabled:
+        if rule.backfill is not None and synced[rule.name].is_new_version:
+            added = backfill(sessions, rule, synced[rule.name], since=now - rule.backfill, now=now)
+            log.info("rule %s is new or changed: backfilled %d hits", rule.name, added)
+    return HitRecorder(Percolator(ruleset.enabled()), synced)
+
+
+def backfill(
+    sessions: sessionmaker[Session],
+    rule: Rule,
+    synced: SyncedRule,
+    *,
+    since: datetime,
+    now: datetime,
+) -> int:
+    """Record `rule`'s hits over the archive's articles published since `since`, marked backfill."""
+    percolator = Percolator({rule.name: rule.compiled})
+    with sessions.begin() as session:
+        versions = latest_versions(session, published_since=since)
+        hits = find_hits(percolator, {rule.name: synced}, versions, backfill=True)
+        return record_hits(session, hits, now)
+
+
+def backfill_rule(
+    sessions: sessionmaker[Session], rule: Rule, *, period: timedelta, now: datetime
+) -> int:
+    """`watcher rules backfill NAME --since PERIOD`: sync the rule, then backfill it."""
+    with sessions.begin() as session:
+        synced = sync_rules(session, [rule_spec(rule)], now)[rule.name]
+    return backfill(sessions, rule, synced, since=now - period, now=now)

@@ -1,0 +1,268 @@
+"""The percolator: term and prefix -> candidate rules, so an article meets few rules.
+
+Built once per rule set. Each rule is indexed under the smallest set of keys one of
+which any matching article must contain: a word under itself, a wildcard word under its
+literal prefix, a phrase or proximity group under its rarest word, a conjunction under
+its cheapest child only, a disjunction under every branch. A rule that can match with
+none of its words (`NOT football`, `a OR NOT b`) is a candidate for every article.
+Only candidates are evaluated (`match.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+
+from watcher.analysis import AnalyzedArticle
+from watcher.model import Article, Span
+from watcher.percolator.match import (
+    ArticleContext,
+    Evaluator,
+    Leaf,
+    collect_spans,
+    evaluator,
+    positive_leaves,
+)
+from watcher.query.compile import (
+    AllOf,
+    AnyOf,
+    CompiledQuery,
+    Matcher,
+    Negated,
+    PhraseLeaf,
+    WordLeaf,
+    WordPattern,
+    required_words,
+)
+
+# An index key: (folded word or prefix, is_prefix).
+Key = tuple[str, bool]
+CostFn = Callable[[Key], float]
+
+# Words so common that a conjunction should be indexed by something else.
+_COMMON = frozenset(
+    (  # noqa: SIM905 - a word list reads better as running text
+        "a about after all also an and are as at be been but by can company corp for from "
+        "had has have he his i in inc is it its last ltd mln new not of on one or pct reuter "
+        "reuters s said she that the their there they this to u up was we were which will "
+        "with would year"
+    ).split()
+)
+
+
+def heuristic_cost(key: Key) -> float:
+    """Guess how common a key is without statistics: common and short words cost more."""
+    word, is_prefix = key
+    cost = (1000.0 if word in _COMMON else 0.0) + max(1, 16 - len(word))
+    if is_prefix:  # a prefix stands for many words, and short ones for very many
+        cost = cost * 4 + max(0, 8 - len(word)) * 50
+    return cost
+
+
+def frequency_cost(frequencies: Mapping[str, int]) -> CostFn:
+    """Cost from a document-frequency table (word -> number of documents holding it)."""
+
+    def cost(key: Key) -> float:
+        word, is_prefix = key
+        if is_prefix:  # the table has no prefixes: a guess, and never cheaper than the guess
+            return heuristic_cost(key) + frequencies.get(word, 0) * 10
+        return frequencies.get(word, 0) + heuristic_cost(key) / 1000  # guess breaks ties
+
+    return cost
+
+
+def _word_key(word: WordPattern) -> Key:
+    return (word.key, word.wildcard)
+
+
+def _leaf_keys(node: WordLeaf | PhraseLeaf, cost: CostFn) -> frozenset[Key]:
+    if isinstance(node, WordLeaf):
+        return frozenset((_word_key(node.word),))
+    # every word of a phrase or proximity group is required: the rarest will do
+    return frozenset((min((_word_key(w) for w in node.words), key=lambda k: (cost(k), k)),))
+
+
+def required_keys(node: Matcher, cost: CostFn, negated: bool = False) -> frozenset[Key] | None:
+    """Keys one of which every article the node matches holds; None if it needs none."""
+    if isinstance(node, Negated):
+        return required_keys(node.child, cost, not negated)
+    if isinstance(node, WordLeaf | PhraseLeaf):
+        return None if negated else _leaf_keys(node, cost)
+    options = [required_keys(child, cost, negated) for child in node.children]
+    usable = [keys for keys in options if keys is not None]
+    if isinstance(node, AllOf) != negated:  # every child must hold: the cheapest one will do
+        cheapest = min(usable, default=None, key=lambda ks: (sum(cost(k) for k in ks), sorted(ks)))
+        return cheapest
+    if len(usable) < len(options):  # any child may hold: all of them are needed
+        return None
+    return frozenset().union(*usable)
+
+
+# What matching needs of one rule, found with its name in the index: the words any match
+# must contain (tested before anything is called), its evaluator, root and positive leaves.
+Entry = tuple[frozenset[str], Evaluator, Matcher, tuple[Leaf, ...]]
+# Rule name -> entry: merging postings is one C-level dict.update, duplicates collapse.
+Postings = dict[str, Entry]
+
+
+def _effort(node: Matcher) -> int:
+    """A rough rank of how much evaluating a node costs: words first, groups last."""
+    if isinstance(node, WordLeaf):
+        return 1 if node.word.wildcard else 0
+    if isinstance(node, PhraseLeaf):
+        return 2 if node.slop is None else 3
+    if isinstance(node, Negated):
+        return _effort(node.child)
+    return 4
+
+
+def _intern(node: Matcher, leaves: dict[Leaf, Leaf]) -> Matcher:
+    """`node` with every leaf replaced by the one equal leaf shared by all rules, and the
+    children of AND/OR in cheapest-first order (both short-circuit; spans do not care)."""
+    if isinstance(node, WordLeaf | PhraseLeaf):
+        return leaves.setdefault(node, node)
+    if isinstance(node, Negated):
+        return Negated(_intern(node.child, leaves))
+    children = tuple(sorted((_intern(c, leaves) for c in node.children), key=_effort))
+    return AllOf(children, node.required) if isinstance(node, AllOf) else AnyOf(children)
+
+
+class _PrefixIndex:
+    """Wildcard prefixes -> rules, and -> the article terms each prefix starts.
+
+    Which prefixes a term starts with is worked out once per distinct term and remembered
+    (a private, bounded memo: matching stays a pure function of rules and article), so an
+    article costs two C-level set operations plus a few lookups per never-seen term.
+    """
+
+    __slots__ = (
+        "_keys",
+        "_lengths",
+        "_matching",
+        "_matching_terms",
+        "_memo",
+        "_memo_limit",
+        "_names",
+    )
+
+    def __init__(self, names: dict[str, Postings], keys: Iterable[str], memo_limit: int) -> None:
+        self._names = names
+        self._memo_limit = memo_limit
+        self._keys = frozenset(keys).union(names)
+        self._lengths = tuple(sorted({len(k) for k in self._keys}))
+        self._memo: dict[str, tuple[str, ...]] = {}
+        self._matching: dict[str, tuple[str, ...]] = {}
+        self._matching_terms: set[str] = set()  # the keys of _matching, for fast `&`
+
+    def _prefixes_of(self, term: str) -> tuple[str, ...]:
+        keys, size = self._keys, len(term)
+        return tuple(p for n in self._lengths if n <= size and (p := term[:n]) in keys)
+
+    def lookup(self, terms: frozenset[str]) -> dict[str, list[str]]:
+        """Known prefix -> the terms it starts, for every prefix some term starts."""
+        if not self._keys:
+            return {}
+        if len(self._memo) > self._memo_limit:
+            self._memo, self._matching, self._matching_terms = {}, {}, set()
+        # Local names: another thread may swap the containers; these stay consistent.
+        memo, matching, matching_terms = self._memo, self._matching, self._matching_terms
+        for term in terms.difference(memo):
+            found = memo[term] = self._prefixes_of(term)
+            if found:
+                matching[term] = found
+                matching_terms.add(term)
+        starts: dict[str, list[str]] = {}
+        for term in terms & matching_terms:
+            for prefix in matching[term]:
+                starts.setdefault(prefix, []).append(term)
+        return starts
+
+    def add_candidates(self, starts: Mapping[str, list[str]], found: Postings) -> None:
+        """Add the rules of every indexed prefix in `starts` to `found`."""
+        names = self._names
+        for prefix in starts:
+            rules = names.get(prefix)
+            if rules is not None:
+                found.update(rules)
+
+
+def _wildcard_keys(leaves: Iterable[Leaf]) -> set[str]:
+    words = (
+        w for leaf in leaves for w in ((leaf.word,) if isinstance(leaf, WordLeaf) else leaf.words)
+    )
+    return {w.key for w in words if w.wildcard}
+
+
+class Percolator:
+    """All rules of one rule set, indexed; rule changes build a new Percolator."""
+
+    __slots__ = ("_always", "_cost", "_exact", "_exact_keys", "_prefix", "_rules")
+
+    def __init__(
+        self,
+        rules: Mapping[str, CompiledQuery],
+        *,
+        term_frequencies: Mapping[str, int] | None = None,
+        prefix_memo_limit: int = 500_000,
+    ) -> None:
+        """`term_frequencies` (word -> document count) helps pick a conjunction's rarest
+        word; `prefix_memo_limit` bounds the remembered terms of the wildcard index."""
+        self._rules: dict[str, CompiledQuery] = dict(rules)
+        self._cost: CostFn = (
+            heuristic_cost if term_frequencies is None else frequency_cost(term_frequencies)
+        )
+        # Equal leaves become one object, so per-article memos (by id) serve every rule.
+        leaves: dict[Leaf, Leaf] = {}
+        exact: dict[str, Postings] = {}
+        prefix: dict[str, Postings] = {}
+        self._always: Postings = {}
+        for name, query in self._rules.items():
+            root = _intern(query.root, leaves)
+            entry = (required_words((root,)), evaluator(root), root, positive_leaves(root))
+            keys = required_keys(root, self._cost)
+            if keys is None:
+                self._always[name] = entry
+                continue
+            for word, is_prefix in keys:
+                (prefix if is_prefix else exact).setdefault(word, {})[name] = entry
+        self._exact = exact
+        self._exact_keys = frozenset(exact)
+        self._prefix = _PrefixIndex(prefix, _wildcard_keys(leaves), prefix_memo_limit)
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    @property
+    def rules(self) -> Mapping[str, CompiledQuery]:
+        return self._rules
+
+    def index_keys(self, name: str) -> frozenset[Key] | None:
+        """The keys rule `name` is indexed under (None: a candidate for every article)."""
+        return required_keys(self._rules[name].root, self._cost)
+
+    def candidates(self, analyzed: AnalyzedArticle) -> set[str]:
+        """Names of the rules worth evaluating on this article."""
+        return set(self._gather(analyzed, self._prefix.lookup(analyzed.all_terms)))
+
+    def _gather(self, analyzed: AnalyzedArticle, starts: Mapping[str, list[str]]) -> Postings:
+        found = dict(self._always)
+        exact = self._exact
+        for term in analyzed.all_terms & self._exact_keys:
+            found.update(exact[term])
+        self._prefix.add_candidates(starts, found)
+        return found
+
+    def match_analyzed(self, analyzed: AnalyzedArticle) -> dict[str, tuple[Span, ...]]:
+        """Rule name -> spans, for every rule that matches the analyzed article."""
+        all_terms = analyzed.all_terms
+        starts = self._prefix.lookup(all_terms)
+        ctx = ArticleContext(analyzed, starts)
+        matched = []
+        for name, (required, check, root, leaves) in self._gather(analyzed, starts).items():
+            if required <= all_terms and check(root, ctx):
+                matched.append((name, collect_spans(leaves, ctx)))
+        matched.sort()
+        return dict(matched)
+
+    def match(self, article: Article) -> dict[str, tuple[Span, ...]]:
+        """Analyze `article` once and match it against every rule."""
+        return self.match_analyzed(AnalyzedArticle.from_article(article))

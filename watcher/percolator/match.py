@@ -1,0 +1,394 @@
+"""Evaluate one compiled rule against one analyzed article, and collect its spans.
+
+A word is a set lookup in each field it searches; a phrase anchors on its rarest word's
+positions and checks its neighbours; a proximity group slides a window over the merged
+positions of its words. A wildcard is expanded once per article and pattern, over the
+article terms that start with its literal prefix: never a regex per rule.
+
+`ArticleContext` holds what all rules share for one article. Its leaf memos are keyed by
+`id(leaf)`, so the leaves must outlive the context (the Percolator holds them), and the
+Percolator makes equal leaves of different rules one object so that they share the work.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
+
+from watcher.analysis import WILDCARDS, AnalyzedArticle, AnalyzedField
+from watcher.model import TEXT_FIELDS, Span
+from watcher.query.compile import AllOf, AnyOf, Matcher, Negated, PhraseLeaf, WordLeaf, WordPattern
+
+Leaf = WordLeaf | PhraseLeaf
+ALL_FIELDS = (1 << len(TEXT_FIELDS)) - 1
+# Field indices (into TEXT_FIELDS) of every field mask.
+MASK_FIELDS: tuple[tuple[int, ...], ...] = tuple(
+    tuple(i for i in range(len(TEXT_FIELDS)) if mask >> i & 1)
+    for mask in range(1 << len(TEXT_FIELDS))
+)
+# Field indices in the order of their names, and each field's rank in that order: spots
+# (rank, start, end) sort as the Span objects made from them do.
+_FIELD_ORDER = tuple(sorted(range(len(TEXT_FIELDS)), key=TEXT_FIELDS.__getitem__))
+_RANK = tuple(_FIELD_ORDER.index(i) for i in range(len(TEXT_FIELDS)))
+# Where a leaf matched: (field rank, start, end).
+_Spot = tuple[int, int, int]
+
+
+def wildcard_match(pattern: str, word: str) -> bool:
+    """Whether `word` matches `pattern`: `*` any run (maybe empty), `?` exactly one char."""
+    p = w = 0
+    star = mark = -1
+    plen, wlen = len(pattern), len(word)
+    while w < wlen:
+        if p < plen and pattern[p] == "*":
+            star, mark = p, w
+            p += 1
+        elif p < plen and (pattern[p] == "?" or pattern[p] == word[w]):
+            p += 1
+            w += 1
+        elif star >= 0:
+            mark += 1
+            p, w = star + 1, mark
+        else:
+            return False
+    while p < plen and pattern[p] == "*":
+        p += 1
+    return p == plen
+
+
+def _literal_prefix(pattern: str) -> str:
+    cut = min((i for i, c in enumerate(pattern) if c in WILDCARDS), default=len(pattern))
+    return pattern[:cut]
+
+
+class ArticleContext:
+    """One article during matching: its fields and per-article memos shared by all rules."""
+
+    __slots__ = (
+        "_expansions",
+        "_starts",
+        "_vocabulary",
+        "all_terms",
+        "fields",
+        "group_memo",
+        "span_at",
+        "spans_memo",
+        "spots_memo",
+    )
+
+    def __init__(
+        self, analyzed: AnalyzedArticle, starts: Mapping[str, list[str]] | None = None
+    ) -> None:
+        """`starts`, if known, maps wildcard prefixes to the folded terms they start."""
+        self.fields: tuple[AnalyzedField, ...] = analyzed.fields
+        self.all_terms = analyzed.all_terms
+        self._starts = starts
+        self._expansions: dict[tuple[str, bool], frozenset[str]] = {}
+        self._vocabulary: dict[bool, list[str]] = {}
+        self.span_at: dict[tuple[int, int, int], Span] = {}
+        # Memos keyed by id(leaf): the percolator shares one leaf object among its rules.
+        self.group_memo: dict[int, bool] = {}
+        self.spots_memo: dict[int, tuple[_Spot, ...]] = {}
+        self.spans_memo: dict[int, tuple[Span, ...]] = {}
+
+    def vocabulary(self, case_sensitive: bool) -> list[str]:
+        """Every distinct term of the article, sorted."""
+        found = self._vocabulary.get(case_sensitive)
+        if found is None:
+            if case_sensitive:
+                terms = frozenset().union(*(f.raw_set() for f in self.fields))
+            else:
+                terms = self.all_terms
+            found = self._vocabulary[case_sensitive] = sorted(terms)
+        return found
+
+    def _with_prefix(self, prefix: str, case_sensitive: bool) -> list[str]:
+        vocabulary = self.vocabulary(case_sensitive)
+        found = []
+        for i in range(bisect_left(vocabulary, prefix), len(vocabulary)):
+            if not vocabulary[i].startswith(prefix):
+                break
+            found.append(vocabulary[i])
+        return found
+
+    def expand(self, word: WordPattern, case_sensitive: bool) -> frozenset[str]:
+        """The article's terms that a wildcard word matches."""
+        key = (word.text, case_sensitive)
+        found = self._expansions.get(key)
+        if found is None:
+            pattern = word.text
+            if self._starts is not None and not case_sensitive:
+                terms: Iterable[str] = self._starts.get(word.key, ())
+            else:
+                terms = self._with_prefix(_literal_prefix(pattern), case_sensitive)
+            matched = [term for term in terms if wildcard_match(pattern, term)]
+            found = self._expansions[key] = frozenset(matched)
+        return found
+
+    def word_set(self, word: WordPattern, case_sensitive: bool) -> frozenset[str]:
+        return self.expand(word, case_sensitive) if word.wildcard else frozenset((word.text,))
+
+    def terms(self, word: WordPattern, case_sensitive: bool) -> Iterable[str]:
+        """The article terms `word` stands for (itself, or a wildcard's expansion)."""
+        return self.expand(word, case_sensitive) if word.wildcard else (word.text,)
+
+    def occurrences(self, word: WordPattern, field: AnalyzedField, cs: bool) -> Sequence[int]:
+        """Ascending token positions of `word` in `field`."""
+        if not word.wildcard:
+            return field.positions_of(word.text, cs)
+        found = [p for term in self.expand(word, cs) for p in field.positions_of(term, cs)]
+        found.sort()
+        return found
+
+    def span(self, rank: int, start: int, end: int) -> Span:
+        """The Span for the field of `rank` and `[start, end)`, made once per article."""
+        key = (rank, start, end)
+        found = self.span_at.get(key)
+        if found is None:
+            index = _FIELD_ORDER[rank]
+            text = self.fields[index].text
+            found = self.span_at[key] = Span(TEXT_FIELDS[index], start, end, text[start:end])
+        return found
+
+
+def _word_in(leaf: WordLeaf, ctx: ArticleContext) -> bool:
+    word, cs, fields = leaf.word, leaf.case_sensitive, ctx.fields
+    if word.wildcard:
+        found = ctx.expand(word, cs)
+        if found:
+            for i in MASK_FIELDS[leaf.mask]:
+                if not found.isdisjoint(fields[i].set_for(cs)):
+                    return True
+        return False
+    text = word.text
+    if not cs:
+        if text not in ctx.all_terms:
+            return False
+        if leaf.mask == ALL_FIELDS:
+            return True
+    for i in MASK_FIELDS[leaf.mask]:
+        if text in (fields[i].raw_set() if cs else fields[i].term_set):
+            return True
+    return False
+
+
+def _may_occur(leaf: PhraseLeaf, field: AnalyzedField, ctx: ArticleContext) -> bool:
+    """Cheap test before positions: every word of the group is in the field."""
+    terms = field.set_for(leaf.case_sensitive)
+    for word in leaf.words:
+        if word.wildcard:
+            if ctx.expand(word, leaf.case_sensitive).isdisjoint(terms):
+                return False
+        elif word.text not in terms:
+            return False
+    return True
+
+
+def phrase_starts(
+    leaf: PhraseLeaf, field: AnalyzedField, ctx: ArticleContext, first_only: bool
+) -> list[int]:
+    """Positions where the exact phrase starts in `field`."""
+    if not _may_occur(leaf, field, ctx):
+        return []
+    cs, words = leaf.case_sensitive, leaf.words
+    occurrences = [ctx.occurrences(w, field, cs) for w in words]
+    anchor = min(range(len(words)), key=lambda i: len(occurrences[i]))
+    allowed = [ctx.word_set(w, cs) for w in words]
+    tokens = field.terms_for(cs)
+    last = len(tokens) - len(words)
+    starts = []
+    for position in occurrences[anchor]:
+        start = position - anchor
+        if 0 <= start <= last and all(
+            tokens[start + i] in allowed[i] for i in range(len(words)) if i != anchor
+        ):
+            starts.append(start)
+            if first_only:
+                break
+    return starts
+
+
+def _assignable(masks: Sequence[int], size: int) -> bool:
+    """Whether each of `size` words can take a distinct token (bit i of a mask: word i)."""
+    owner = [-1] * len(masks)
+
+    def place(word: int, seen: set[int]) -> bool:
+        for j, mask in enumerate(masks):
+            if mask >> word & 1 and j not in seen:
+                seen.add(j)
+                if owner[j] < 0 or place(owner[j], seen):
+                    owner[j] = word
+                    return True
+        return False
+
+    return all(place(word, set()) for word in range(size))
+
+
+def near_positions(
+    leaf: PhraseLeaf, field: AnalyzedField, ctx: ArticleContext, first_only: bool
+) -> list[int]:
+    """Positions of the group's tokens that lie in a window satisfying the proximity."""
+    if not _may_occur(leaf, field, ctx):
+        return []
+    size, slop = len(leaf.words), leaf.slop or 0
+    bits: dict[int, int] = {}
+    for i, word in enumerate(leaf.words):
+        for position in ctx.occurrences(word, field, leaf.case_sensitive):
+            bits[position] = bits.get(position, 0) | 1 << i
+    positions = sorted(bits)
+    masks = [bits[p] for p in positions]
+    full = (1 << size) - 1
+    simple = all(m & (m - 1) == 0 for m in masks)
+    found: set[int] = set()
+    for a in range(len(positions)):
+        seen, covered, last = 0, False, a
+        for b in range(a, len(positions)):
+            if positions[b] - positions[a] - (b - a) > slop:
+                break
+            seen |= masks[b]
+            last = b
+            if not covered and seen == full and (simple or _assignable(masks[a : b + 1], size)):
+                if first_only:
+                    return [positions[a]]
+                covered = True
+        if covered:
+            found.update(positions[a : last + 1])
+    return sorted(found)
+
+
+def _group_in(leaf: PhraseLeaf, ctx: ArticleContext) -> bool:
+    found = ctx.group_memo.get(id(leaf))
+    if found is None:
+        found = False
+        all_terms = ctx.all_terms
+        # Quick reject: a literal word of the group that is nowhere in the article.
+        if leaf.case_sensitive or all(w.wildcard or w.text in all_terms for w in leaf.words):
+            find = phrase_starts if leaf.slop is None else near_positions
+            for i in MASK_FIELDS[leaf.mask]:
+                if find(leaf, ctx.fields[i], ctx, True):
+                    found = True
+                    break
+        ctx.group_memo[id(leaf)] = found
+    return found
+
+
+def _all_of(node: AllOf, ctx: ArticleContext) -> bool:
+    # one C-level subset test rejects most candidates of a conjunction
+    if not node.required <= ctx.all_terms:
+        return False
+    for child in node.children:  # noqa: SIM110 - a plain loop: no generator on the hot path
+        if not _EVALUATORS[type(child)](child, ctx):
+            return False
+    return True
+
+
+def _any_of(node: AnyOf, ctx: ArticleContext) -> bool:
+    for child in node.children:  # noqa: SIM110 - a plain loop: no generator on the hot path
+        if _EVALUATORS[type(child)](child, ctx):
+            return True
+    return False
+
+
+def _negated(node: Negated, ctx: ArticleContext) -> bool:
+    return not _EVALUATORS[type(node.child)](node.child, ctx)
+
+
+Evaluator = Callable[[Any, ArticleContext], bool]
+# Dispatch on the exact node type: one dict lookup instead of a chain of isinstance.
+_EVALUATORS: Mapping[type, Evaluator] = MappingProxyType(
+    {
+        WordLeaf: _word_in,
+        PhraseLeaf: _group_in,
+        AllOf: _all_of,
+        AnyOf: _any_of,
+        Negated: _negated,
+    }
+)
+
+
+def evaluator(node: Matcher) -> Evaluator:
+    """The function that evaluates `node` (call it as `evaluator(node)(node, ctx)`)."""
+    return _EVALUATORS[type(node)]
+
+
+def evaluate(node: Matcher, ctx: ArticleContext) -> bool:
+    """Whether the rule matches the article."""
+    return _EVALUATORS[type(node)](node, ctx)
+
+
+def _find_spots(leaf: Leaf, ctx: ArticleContext) -> list[_Spot]:
+    """Occurrences of one leaf; never twice the same (distinct fields, terms or starts)."""
+    out: list[_Spot] = []
+    cs, fields = leaf.case_sensitive, ctx.fields
+    if isinstance(leaf, WordLeaf):
+        terms = ctx.terms(leaf.word, cs)
+        for i in MASK_FIELDS[leaf.mask]:
+            field, rank = fields[i], _RANK[i]
+            present = field.raw_set() if cs else field.term_set
+            for term in terms:
+                if term in present:
+                    out.extend([(rank, s, e) for s, e in field.offsets_of(term, cs)])
+        return out
+    for i in MASK_FIELDS[leaf.mask]:
+        field, rank = fields[i], _RANK[i]
+        if leaf.slop is None:
+            width = len(leaf.words) - 1
+            for first in phrase_starts(leaf, field, ctx, False):
+                start, end = field.offset_at(first)[0], field.offset_at(first + width)[1]
+                out.append((rank, start, end))
+        else:
+            for position in near_positions(leaf, field, ctx, False):
+                out.append((rank, *field.offset_at(position)))
+    return out
+
+
+def leaf_spots(leaf: Leaf, ctx: ArticleContext) -> tuple[_Spot, ...]:
+    """Where one leaf occurs in the fields it searches, sorted; memoized per article.
+
+    Each spot's Span is made here too, so merging spots later needs no Python loop.
+    """
+    memo = ctx.spots_memo
+    found = memo.get(id(leaf))
+    if found is None:
+        found = memo[id(leaf)] = tuple(sorted(_find_spots(leaf, ctx)))
+        for spot in found:
+            ctx.span(*spot)
+    return found
+
+
+def leaf_spans(leaf: Leaf, ctx: ArticleContext) -> tuple[Span, ...]:
+    """The spans of one leaf; memoized per article."""
+    memo = ctx.spans_memo
+    found = memo.get(id(leaf))
+    if found is None:
+        found = memo[id(leaf)] = tuple(map(ctx.span_at.__getitem__, leaf_spots(leaf, ctx)))
+    return found
+
+
+def _gather(node: Matcher, negated: bool, out: dict[int, Leaf]) -> None:
+    if isinstance(node, AllOf | AnyOf):
+        for child in node.children:
+            _gather(child, negated, out)
+    elif isinstance(node, Negated):
+        _gather(node.child, not negated, out)
+    elif not negated:
+        out.setdefault(id(node), node)
+
+
+def positive_leaves(root: Matcher) -> tuple[Leaf, ...]:
+    """The leaves of a rule that are not negated (those that give spans), once each."""
+    out: dict[int, Leaf] = {}
+    _gather(root, False, out)
+    return tuple(out.values())
+
+
+def collect_spans(leaves: Sequence[Leaf], ctx: ArticleContext) -> tuple[Span, ...]:
+    """Every occurrence of each of a matching rule's positive leaves, sorted, once each."""
+    if len(leaves) == 1:
+        return leaf_spans(leaves[0], ctx)
+    spots: set[_Spot] = set()
+    for leaf in leaves:
+        spots.update(leaf_spots(leaf, ctx))
+    return tuple(map(ctx.span_at.__getitem__, sorted(spots)))

@@ -1,0 +1,227 @@
+"""Query text -> our AST: luqum parses (thread-safe), we convert, check and locate errors.
+
+luqum's grammar already has the precedence the SPEC asks for, loosest first: implicit
+AND (a bare space), OR, AND, then NOT/-/+. Its operators are upper-case only. Words go
+through the analyzer without case folding, so `al-Sarraj` becomes the phrase "al Sarraj".
+luqum keeps an error's position only in its message text; we turn it into line:col.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+
+from luqum import tree
+from luqum.exceptions import IllegalCharacterError, ParseSyntaxError
+from luqum.thread import parse as luqum_parse
+
+from watcher.analysis import analyze_pattern
+from watcher.errors import QuerySyntaxError
+from watcher.model import Field
+from watcher.query import check
+from watcher.query.nodes import Near, Node, Not, Phrase, Term, conj, disj
+
+_UNEXPECTED = re.compile(r"unexpected\s+'.*' at position (\d+)!$", re.DOTALL)
+_ILLEGAL = re.compile(r"at position (\d+)$")
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+_BAD_DISTANCE = re.compile(r"~[0-9]*\.[0-9.]*")
+_TOKEN_AT = re.compile(r"[A-Za-z]+|\S")
+_TRAILING_OPERATOR = re.compile(r"(AND|OR|NOT|[-+:])\s*$")
+_HINTS: Mapping[str, str] = MappingProxyType(
+    {
+        ")": " — check the parentheses",
+        "AND": " — it needs a term on each side",
+        "OR": " — it needs a term on each side",
+        ":": " — write a field name before it, e.g. title:Libya",
+        "~": " — it must follow a word or a phrase",
+        "^": " — it must follow a word or a phrase",
+        **dict.fromkeys("[]{}", " — ranges are not supported; quote the text to search for it"),
+    }
+)
+
+
+def parse_query(text: str) -> Node:
+    """Parse one query into our AST, or raise `QuerySyntaxError` with line and col."""
+    check.check_not_empty(text)
+    try:
+        luqum_tree = luqum_parse(text)
+    except ParseSyntaxError as exc:
+        raise _syntax_error(text, str(exc)) from None
+    except IllegalCharacterError as exc:
+        raise _illegal_character(text, str(exc)) from None
+    except ValueError:  # luqum's int() of a proximity distance such as ~1.5
+        raise _bad_distance(text) from None
+    return _Converter(text).convert(luqum_tree, None)
+
+
+def _token_at(text: str, offset: int) -> str:
+    match = _TOKEN_AT.match(text, offset)
+    return match.group() if match else text[offset : offset + 1]
+
+
+def _unclosed_paren(text: str) -> int | None:
+    """Offset of the first "(" never closed, ignoring quoted phrases and escapes."""
+    stack: list[int] = []
+    in_quote = escaped = False
+    for i, char in enumerate(text):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == '"':
+            in_quote = not in_quote
+        elif not in_quote and char == "(":
+            stack.append(i)
+        elif not in_quote and char == ")" and stack:
+            stack.pop()
+    return stack[0] if stack else None
+
+
+def _syntax_error(text: str, message: str) -> QuerySyntaxError:
+    match = _UNEXPECTED.search(message)
+    if match is None:  # unexpected end of the query
+        return _early_end(text)
+    offset = int(match.group(1))
+    found = _token_at(text, offset)
+    return check.error(f'unexpected "{found}"{_HINTS.get(found, "")}', text, offset)
+
+
+def _early_end(text: str) -> QuerySyntaxError:
+    paren = _unclosed_paren(text)
+    if paren is not None:
+        return check.error('missing ")" — this "(" is never closed', text, paren)
+    operator = _TRAILING_OPERATOR.search(text)
+    if operator is not None:
+        word = operator.group(1)
+        return check.error(f'"{word}" at the end needs a term after it', text, operator.start())
+    return check.error("the query ends too early", text, len(text.rstrip()))
+
+
+def _illegal_character(text: str, message: str) -> QuerySyntaxError:
+    match = _ILLEGAL.search(message)
+    offset = int(match.group(1)) if match else 0
+    char = text[offset : offset + 1]
+    if char == '"':
+        return check.error('unbalanced quote — this " has no closing "', text, offset)
+    if char == "'":
+        return check.error('unexpected "\'" — use double quotes for a phrase', text, offset)
+    if char == "/":
+        return check.error("regular expressions (/…/) are not supported", text, offset)
+    if char == "\\":
+        return check.error("a backslash at the end escapes nothing", text, offset)
+    return check.error(f'unexpected "{char}"', text, offset)
+
+
+def _bad_distance(text: str) -> QuerySyntaxError:
+    match = _BAD_DISTANCE.search(text)
+    offset = match.start() if match else 0
+    return check.error(
+        'the distance after "~" must be a whole number of words, e.g. "a b"~5', text, offset
+    )
+
+
+def _unescape(raw: str) -> str:
+    # An escaped wildcard is a literal "*" or "?", which is not a letter: a word break.
+    return _ESCAPE.sub(lambda m: " " if m.group(1) in "*?" else m.group(1), raw)
+
+
+_Handler = Callable[["_Converter", tree.Item, Field | None], Node]
+
+
+class _Converter:
+    """One luqum tree -> our nodes, with the query text at hand for error positions."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def convert(self, item: tree.Item, field: Field | None) -> Node:
+        handler = _HANDLERS.get(type(item))
+        if handler is None:
+            return self.unsupported(item, field)
+        return handler(self, item, field)
+
+    def error(self, message: str, offset: int | None) -> QuerySyntaxError:
+        return check.error(message, self.text, offset or 0)
+
+    def operation(self, item: tree.Item, field: Field | None) -> Node:
+        children = (self.convert(child, field) for child in item.children)
+        return disj(children) if isinstance(item, tree.OrOperation) else conj(children)
+
+    def negation(self, item: tree.Item, field: Field | None) -> Node:
+        return Not(self.convert(item.a, field))
+
+    def plus(self, item: tree.Item, field: Field | None) -> Node:
+        return self.convert(item.a, field)
+
+    def group(self, item: tree.Item, field: Field | None) -> Node:
+        return self.convert(item.expr, field)
+
+    def search_field(self, item: tree.Item, field: Field | None) -> Node:
+        name = check.check_field(item.name, field, self.text, item.pos or 0)
+        return self.convert(item.expr, name)
+
+    def word(self, item: tree.Item, field: Field | None) -> Node:
+        offset = item.pos or 0
+        check.check_raw_word(item.value, self.text, offset)
+        tokens = analyze_pattern(_unescape(item.value), fold_case=False)
+        check.check_tokens(tokens, item.value, self.text, offset)
+        words = tuple(t.text for t in tokens)
+        if len(words) == 1:
+            return Term(words[0], field, offset)
+        return Phrase(words, field, offset)
+
+    def phrase(self, item: tree.Item, field: Field | None, slop: int | None = None) -> Node:
+        offset = item.pos or 0
+        tokens = analyze_pattern(_unescape(item.value[1:-1]), fold_case=False)
+        check.check_tokens(tokens, item.value, self.text, offset, offset + 1)
+        words = tuple(t.text for t in tokens)
+        if len(words) == 1:
+            return Term(words[0], field, offset)
+        if slop is None:
+            return Phrase(words, field, offset)
+        return Near(words, slop, field, offset)
+
+    def proximity(self, item: tree.Item, field: Field | None) -> Node:
+        phrase = item.term
+        if item._implicit_degree:  # luqum keeps "no number given" only here
+            offset = (phrase.pos or 0) + (phrase.size or 0)
+            raise self.error('"~" needs a number of words, e.g. "a b"~5', offset)
+        return self.phrase(phrase, field, item.degree)
+
+    def unsupported(self, item: tree.Item, field: Field | None) -> Node:
+        del field
+        if isinstance(item, tree.Fuzzy):
+            offset = (item.term.pos or 0) + (item.term.size or 0)
+            message = 'fuzzy search (word~) is not supported — for nearby words write "a b"~5'
+        elif isinstance(item, tree.Boost):
+            offset = (item.expr.pos or 0) + (item.expr.size or 0)
+            message = 'boosts ("^") are not supported — remove it'
+        elif isinstance(item, tree.Regex):
+            offset = item.pos
+            message = "regular expressions (/…/) are not supported — use * and ? in words"
+        elif isinstance(item, tree.Range | tree.From | tree.To):
+            offset = item.pos
+            message = "ranges ([a TO b], >, <) are not supported"
+        else:
+            offset = item.pos
+            message = f'"{item}" is not supported here'
+        raise self.error(message, offset)
+
+
+_HANDLERS: Mapping[type[tree.Item], _Handler] = MappingProxyType(
+    {
+        tree.UnknownOperation: _Converter.operation,
+        tree.AndOperation: _Converter.operation,
+        tree.OrOperation: _Converter.operation,
+        tree.Not: _Converter.negation,
+        tree.Prohibit: _Converter.negation,
+        tree.Plus: _Converter.plus,
+        tree.Group: _Converter.group,
+        tree.FieldGroup: _Converter.group,
+        tree.SearchField: _Converter.search_field,
+        tree.Word: _Converter.word,
+        tree.Phrase: _Converter.phrase,
+        tree.Proximity: _Converter.proximity,
+    }
+)

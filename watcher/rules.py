@@ -1,0 +1,261 @@
+"""Rule files -> an immutable, compiled RuleSet; every error at once, with file:line:col."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from watcher.config import Duration
+from watcher.errors import ConfigError, ConfigErrors, Location, RuleError, WatcherError
+from watcher.model import Field as TextField
+from watcher.query.compile import CompiledQuery, compile_query
+from watcher.yamlsource import parse_yaml, position, validation_errors
+
+FieldName = Literal["title", "lead", "body", "source"]
+NAME_PATTERN = r"^[a-z0-9-]+$"
+DEFAULT_FIELDS: tuple[TextField, ...] = ("title", "lead", "body")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Defaults(_Model):
+    fields: tuple[FieldName, ...] = Field(default=DEFAULT_FIELDS, min_length=1)
+
+
+class RuleModel(_Model):
+    name: Annotated[str, Field(pattern=NAME_PATTERN, max_length=100)]
+    title: str | None = None
+    query: str | None = None
+    keywords: tuple[str, ...] | None = None
+    tags: tuple[Annotated[str, Field(pattern=NAME_PATTERN)], ...] = ()
+    fields: tuple[FieldName, ...] | None = Field(default=None, min_length=1)
+    case_sensitive: bool = False
+    enabled: bool = True
+    backfill: Duration | None = None
+
+    @model_validator(mode="after")
+    def _query_or_keywords(self) -> RuleModel:
+        if (self.query is None) == (self.keywords is None):
+            raise ValueError("give exactly one of query or keywords")
+        if self.keywords is not None and not self.keywords:
+            raise ValueError("keywords: the list is empty — add at least one keyword")
+        return self
+
+
+class RulesDocument(_Model):
+    defaults: Defaults = Defaults()
+    rules: list[Any] = []
+    subscribers: list[dict[str, Any]] = []
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    title: str
+    query: str
+    compiled: CompiledQuery
+    tags: tuple[str, ...]
+    fields: tuple[TextField, ...]
+    case_sensitive: bool
+    enabled: bool
+    backfill: timedelta | None
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    rules: tuple[Rule, ...] = ()
+    warnings: tuple[str, ...] = ()
+    subscribers: tuple[Mapping[str, Any], ...] = field(default=())
+    default_fields: tuple[TextField, ...] = DEFAULT_FIELDS  # of the first rule file
+
+    def enabled(self) -> dict[str, CompiledQuery]:
+        return {rule.name: rule.compiled for rule in self.rules if rule.enabled}
+
+    def get(self, name: str) -> Rule:
+        for rule in self.rules:
+            if rule.name == name:
+                return rule
+        known = ", ".join(rule.name for rule in self.rules) or "none"
+        raise ConfigError(f'no rule named "{name}" (rules: {known})')
+
+
+def keywords_query(keywords: Sequence[str]) -> str:
+    """`keywords: [a, "b c"]` is the query `"a" OR "b c"`."""
+    quoted = ('"' + keyword.replace("\\", "\\\\").replace('"', '\\"') + '"' for keyword in keywords)
+    return " OR ".join(quoted)
+
+
+def load_rules(paths: Sequence[Path], *, shown: Mapping[Path, str] | None = None) -> RuleSet:
+    """Read every rule file; raise ConfigErrors listing every problem in every file."""
+    errors: list[ConfigError] = []
+    warnings: list[str] = []
+    loaded: list[_LoadedFile] = []
+    for path in paths:
+        name = (shown or {}).get(path, str(path))
+        try:
+            loaded.append(_load_file(path, name, errors, warnings))
+        except ConfigError as error:
+            errors.append(error)
+    rules = [rule for file in loaded for rule in file.rules]
+    errors.extend(_duplicate_names(rules))
+    if errors:
+        raise ConfigErrors(errors)
+    return RuleSet(
+        rules=tuple(rules),
+        warnings=tuple(warnings),
+        subscribers=tuple(s for file in loaded for s in file.subscribers),
+        default_fields=loaded[0].default_fields if loaded else DEFAULT_FIELDS,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _LoadedFile:
+    rules: list[Rule]
+    subscribers: list[dict[str, Any]]
+    default_fields: tuple[TextField, ...]
+
+
+def _load_file(
+    path: Path, shown: str, errors: list[ConfigError], warnings: list[str]
+) -> _LoadedFile:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the rule file: {exc}", Location(shown)) from exc
+    document = parse_yaml(text, shown=shown) or {}
+    if not isinstance(document, Mapping):
+        raise ConfigError(
+            "expected a mapping with `rules:` at the top level", Location(shown, 1, 1)
+        )
+    try:
+        parsed = RulesDocument.model_validate(dict(document))
+    except ValidationError as exc:
+        errors.extend(validation_errors(exc, document, shown))
+        return _LoadedFile([], [], DEFAULT_FIELDS)
+    lines = text.splitlines()
+    rules = []
+    for index, raw in enumerate(parsed.rules):
+        source = _RuleSource(document["rules"], index, shown, lines)
+        try:
+            rule, warning = _compile_rule(raw, parsed.defaults, source)
+        except ConfigErrors as exc:
+            errors.extend(exc.errors)
+            continue
+        except ConfigError as exc:
+            errors.append(exc)
+            continue
+        rules.append(rule)
+        if warning:
+            warnings.extend(warning)
+    return _LoadedFile(rules, parsed.subscribers, parsed.defaults.fields)
+
+
+@dataclass(frozen=True, slots=True)
+class _RuleSource:
+    """Where one rule sits in its file, to place its errors."""
+
+    items: Any
+    index: int
+    shown: str
+    lines: list[str]
+
+    @property
+    def node(self) -> Any:
+        return self.items[self.index]
+
+    def label(self) -> str:
+        node = self.node
+        name = node.get("name") if isinstance(node, Mapping) else None
+        return f'rule "{name}"' if isinstance(name, str) else f"rule #{self.index + 1}"
+
+    def at(self, key: str | None = None) -> Location:
+        loc: list[int | str] = [self.index] if key is None else [self.index, key]
+        pos = position(self.items, loc)
+        return Location(self.shown, *pos) if pos else Location(self.shown)
+
+    def in_query(self, line: int | None = None, col: int | None = None) -> Location:
+        """Map a position inside the query text onto the file; no position: the value's start."""
+        node = self.node
+        if not isinstance(node, Mapping) or "query" not in node:
+            return self.at("keywords")
+        value_line, value_col = node.lc.value("query")
+        if line is None:
+            return Location(self.shown, value_line + 1, value_col + 1)
+        if line != 1 or col is None:
+            return Location(self.shown, value_line + line, None)
+        raw = self.lines[value_line] if value_line < len(self.lines) else ""
+        quoted = value_col < len(raw) and raw[value_col] in "'\""
+        return Location(self.shown, value_line + 1, value_col + col + int(quoted))
+
+
+def _compile_rule(raw: Any, defaults: Defaults, source: _RuleSource) -> tuple[Rule, list[str]]:
+    if not isinstance(raw, Mapping):
+        raise RuleError(f"{source.label()}: expected a mapping with name and query", source.at())
+    try:
+        model = RuleModel.model_validate(dict(raw))
+    except ValidationError as exc:
+        found = validation_errors(exc, source.items, source.shown, prefix=[source.index])
+        raise ConfigErrors([_relabel(error, source) for error in found]) from exc
+    fields = model.fields or defaults.fields
+    query = model.query if model.query is not None else keywords_query(model.keywords or ())
+    try:
+        compiled = compile_query(query, fields=fields, case_sensitive=model.case_sensitive)
+    except WatcherError as exc:
+        location = exc.location
+        where = (
+            source.in_query(location.line, location.col)
+            if location and model.query is not None
+            else source.at("query" if model.query is not None else "keywords")
+        )
+        raise RuleError(f"{source.label()}: query: {exc.message}", where) from exc
+    rule = Rule(
+        name=model.name,
+        title=model.title or model.name,
+        query=query,
+        compiled=compiled,
+        tags=model.tags,
+        fields=fields,
+        case_sensitive=model.case_sensitive,
+        enabled=model.enabled,
+        backfill=model.backfill,
+        location=source.at("name"),
+    )
+    warnings = [f"{source.in_query()}: {source.label()}: query: {w}" for w in compiled.warnings]
+    return rule, warnings
+
+
+_INDEX_PREFIX = re.compile(r"^(rules)?\[\d+\]\.?")
+
+
+def _relabel(error: ConfigError, source: _RuleSource) -> ConfigError:
+    """`rules[3].fields[0]: ...` -> `rule "raids": fields[0]: ...`."""
+    message = _INDEX_PREFIX.sub("", error.message)
+    if message.startswith(": "):
+        message = message[2:]
+    return RuleError(f"{source.label()}: {message}", error.location)
+
+
+def _duplicate_names(rules: Sequence[Rule]) -> list[ConfigError]:
+    first: dict[str, Rule] = {}
+    errors: list[ConfigError] = []
+    for rule in rules:
+        if rule.name in first:
+            errors.append(
+                RuleError(
+                    f'rule "{rule.name}": name: already used at {first[rule.name].location} '
+                    "— rule names must be unique across all rule files",
+                    rule.location,
+                )
+            )
+        else:
+            first[rule.name] = rule
+    return errors

@@ -1,0 +1,102 @@
+"""Hits: recorded once per rule and article (a unique constraint), listed newest first."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from watcher.model import Span
+from watcher.store.db import insert_ignore
+from watcher.store.tables import ArticleVersionRow, HitRow, RuleRow
+
+HITS = HitRow.__table__
+
+
+@dataclass(frozen=True, slots=True)
+class NewHit:
+    rule_id: int
+    rule_version_id: int
+    article_id: int
+    article_version_id: int
+    spans: tuple[Span, ...]
+    backfill: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class HitView:
+    """A hit with what a listing shows of its article (the version that matched)."""
+
+    rule: str
+    article_id: int
+    title: str
+    source: str
+    published: datetime
+    path: str
+    matched_at: datetime
+    backfill: bool
+    matches: list[dict[str, Any]]
+
+
+def spans_to_json(spans: Sequence[Span]) -> list[dict[str, Any]]:
+    return [{"field": s.field, "start": s.start, "end": s.end, "text": s.text} for s in spans]
+
+
+def record_hits(session: Session, hits: Sequence[NewHit], now: datetime) -> int:
+    """Insert the hits not yet recorded for their rule and article; return how many were new."""
+    rows = [
+        {
+            "rule_id": hit.rule_id,
+            "rule_version_id": hit.rule_version_id,
+            "article_id": hit.article_id,
+            "article_version_id": hit.article_version_id,
+            "matched_at": now,
+            "backfill": hit.backfill,
+            "matches": spans_to_json(hit.spans),
+        }
+        for hit in hits
+    ]
+    return len(insert_ignore(session, HITS, rows, ["rule_id", "article_id"], returning=("id",)))
+
+
+def list_hits(
+    session: Session,
+    *,
+    rules: Collection[str] | None = None,
+    since: datetime | None = None,
+    limit: int | None = None,
+) -> list[HitView]:
+    statement = (
+        select(HitRow, RuleRow.name, ArticleVersionRow)
+        .join(RuleRow, RuleRow.id == HitRow.rule_id)
+        .join(ArticleVersionRow, ArticleVersionRow.id == HitRow.article_version_id)
+        .order_by(HitRow.matched_at.desc(), HitRow.id.desc())
+    )
+    if rules is not None:
+        statement = statement.where(RuleRow.name.in_(list(rules)))
+    if since is not None:
+        statement = statement.where(HitRow.matched_at >= since)
+    if limit is not None:
+        statement = statement.limit(limit)
+    return [
+        HitView(
+            rule=name,
+            article_id=hit.article_id,
+            title=version.title,
+            source=version.source,
+            published=version.published,
+            path=version.path,
+            matched_at=hit.matched_at,
+            backfill=hit.backfill,
+            matches=hit.matches,
+        )
+        for hit, name, version in session.execute(statement)
+    ]
+
+
+def count_hits(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(HITS)) or 0

@@ -9,7 +9,8 @@ import pytest
 from support import REPO
 
 from watcher.errors import ConfigErrors
-from watcher.rules import keywords_query, load_rules
+from watcher.query.compile import keywords_query
+from watcher.rules import load_rules
 
 
 def rules_file(folder: Path, text: str, name: str = "rules.yaml") -> Path:
@@ -140,6 +141,11 @@ RULE_ERRORS = [
         "rules:\n  - name: x\n    query: a\n    fields: [title, author]\n",
         '4:21: rule "x": fields[1]: ',
         id="bad-fields",
+    ),
+    pytest.param(
+        "rules:\n  - name: x\n    query: a\n    fields: [source]\n",
+        '4:14: rule "x": fields[0]: ',
+        id="source-not-a-bare-field",
     ),
     pytest.param(
         "rules:\n  - name: x\n    query: a\n    enabled: maybe\n",

@@ -14,10 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from watcher.config import Duration
 from watcher.errors import ConfigError, ConfigErrors, Location, RuleError, WatcherError
 from watcher.model import Field as TextField
-from watcher.query.compile import CompiledQuery, compile_query
+from watcher.query.compile import CompiledQuery, compile_query, keywords_query
 from watcher.yamlsource import parse_yaml, position, validation_errors
 
-FieldName = Literal["title", "lead", "body", "source"]
+FieldName = Literal["title", "lead", "body"]  # `source` only through `source:` in a query
 NAME_PATTERN = r"^[a-z0-9-]+$"
 DEFAULT_FIELDS: tuple[TextField, ...] = ("title", "lead", "body")
 
@@ -36,7 +36,7 @@ class RuleModel(_Model):
     query: str | None = None
     keywords: tuple[str, ...] | None = None
     tags: tuple[Annotated[str, Field(pattern=NAME_PATTERN)], ...] = ()
-    fields: tuple[FieldName, ...] | None = Field(default=None, min_length=1)
+    fields: tuple[FieldName, ...] | None = None
     case_sensitive: bool = False
     enabled: bool = True
     backfill: Duration | None = None
@@ -47,6 +47,8 @@ class RuleModel(_Model):
             raise ValueError("give exactly one of query or keywords")
         if self.keywords is not None and not self.keywords:
             raise ValueError("keywords: the list is empty — add at least one keyword")
+        if self.fields is not None and not self.fields:
+            raise ValueError("fields: the list is empty — name title, lead or body")
         return self
 
 
@@ -86,12 +88,6 @@ class RuleSet:
                 return rule
         known = ", ".join(rule.name for rule in self.rules) or "none"
         raise ConfigError(f'no rule named "{name}" (rules: {known})')
-
-
-def keywords_query(keywords: Sequence[str]) -> str:
-    """`keywords: [a, "b c"]` is the query `"a" OR "b c"`."""
-    quoted = ('"' + keyword.replace("\\", "\\\\").replace('"', '\\"') + '"' for keyword in keywords)
-    return " OR ".join(quoted)
 
 
 def load_rules(paths: Sequence[Path], *, shown: Mapping[Path, str] | None = None) -> RuleSet:

@@ -170,6 +170,14 @@ def test_rules_test_over_files_not_stored(desk, tmp_path: Path) -> None:
     assert status["articles"] == 0
 
 
+def test_rules_test_reports_negation_only_matches(desk, tmp_path: Path) -> None:
+    draft = write(tmp_path / "draft.txt", "Elections\n\nNothing about sport.\n")
+    result = run(desk, "rules", "test", "--query", "NOT football", str(draft), "--format", "json")
+    assert [(f["title"], f["matches"]) for f in json.loads(result.stdout)] == [("Elections", [])]
+    text = run(desk, "rules", "test", "--query", "NOT football", str(draft))
+    assert "matched by negation alone" in text.stdout
+
+
 def test_rules_test_errors(desk) -> None:
     assert run(desk, "rules", "test", "nope").exit_code == 2
     bad = run(desk, "rules", "test", "--query", "a OR (b")

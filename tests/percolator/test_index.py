@@ -163,3 +163,16 @@ def test_frequencies_do_not_make_a_prefix_cheap() -> None:
     rules = {"r": compile_query("Russ* AND Benghazi")}
     frequencies = {"benghazi": 40}
     assert Percolator(rules, term_frequencies=frequencies).index_keys("r") == {("benghazi", False)}
+
+
+def test_a_conjunction_is_a_candidate_only_with_its_guard_word() -> None:
+    percolator = Percolator({"r": compile_query("Tripolitania AND Libya AND oil*")})
+    assert percolator.index_keys("r") == {("tripolitania", False)}
+    only_key = AnalyzedArticle.from_texts(body="Tripolitania")
+    with_guard = AnalyzedArticle.from_texts(body="Tripolitania Libya")
+    assert percolator.candidates(only_key) == set()
+    assert percolator.candidates(with_guard) == {"r"}
+    assert percolator.match_analyzed(with_guard) == {}
+    assert list(
+        percolator.match_analyzed(AnalyzedArticle.from_texts(body="Tripolitania Libya oily"))
+    )

@@ -42,7 +42,9 @@ def discover(seeds_dir: Path, suffixes: frozenset[str]) -> Iterator[FoundFile]:
     yield from _walk(root, root, suffixes, {root})
 
 
-def _walk(root: Path, folder: Path, suffixes: frozenset[str], seen: set[Path]) -> Iterator[FoundFile]:
+def _walk(
+    root: Path, folder: Path, suffixes: frozenset[str], seen: set[Path]
+) -> Iterator[FoundFile]:
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
     except OSError:

@@ -87,9 +87,9 @@ def test(
     candidates = _from_files(state, files) if files else _from_archive(state, since)
     found = []
     for path, article_id, article in candidates:
-        spans = percolator.match(article).get("q")
-        if spans:
-            found.append(Found(path, article_id, article, spans))
+        matched = percolator.match(article)
+        if "q" in matched:
+            found.append(Found(path, article_id, article, matched["q"]))
             if limit is not None and len(found) >= limit:
                 break
     if fmt == "json":
@@ -155,6 +155,8 @@ def _show(found: list[Found]) -> None:
     out = console()
     for item in found:
         out.print(Text(f"{item.path}  {item.article.title}", style="bold"))
+        if not item.spans:
+            out.print("  (matched by negation alone: nothing to highlight)")
         for field in dict.fromkeys(span.field for span in item.spans):
             spans = [s for s in item.spans if s.field == field]
             out.print(

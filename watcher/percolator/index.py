@@ -3,9 +3,11 @@
 Built once per rule set. Each rule is indexed under the smallest set of keys one of
 which any matching article must contain: a word under itself, a wildcard word under its
 literal prefix, a phrase or proximity group under its rarest word, a conjunction under
-its cheapest child only, a disjunction under every branch. A rule that can match with
-none of its words (`NOT football`, `a OR NOT b`) is a candidate for every article.
-Only candidates are evaluated (`match.py`).
+its cheapest child only, a disjunction under every branch. A rule indexed under one word
+that needs other words as well also gets a guard, the rarest of those: it becomes a
+candidate only when the article holds both. A rule that can match with none of its words
+(`NOT football`, `a OR NOT b`) is a candidate for every article. Only candidates are
+evaluated (`match.py`).
 """
 
 from __future__ import annotations
@@ -141,13 +143,14 @@ class _PrefixIndex:
         "_matching_terms",
         "_memo",
         "_memo_limit",
-        "_names",
+        "_postings",
     )
 
-    def __init__(self, names: dict[str, Postings], keys: Iterable[str], memo_limit: int) -> None:
-        self._names = names
+    def __init__(self, postings: dict[str, Postings], keys: Iterable[str], memo_limit: int) -> None:
+        """`postings`: indexed prefix -> its rules; `keys`: every wildcard prefix of a rule."""
+        self._postings = postings
         self._memo_limit = memo_limit
-        self._keys = frozenset(keys).union(names)
+        self._keys = frozenset(keys).union(postings)
         self._lengths = tuple(sorted({len(k) for k in self._keys}))
         self._memo: dict[str, tuple[str, ...]] = {}
         self._matching: dict[str, tuple[str, ...]] = {}
@@ -178,9 +181,9 @@ class _PrefixIndex:
 
     def add_candidates(self, starts: Mapping[str, list[str]], found: Postings) -> None:
         """Add the rules of every indexed prefix in `starts` to `found`."""
-        names = self._names
+        postings = self._postings
         for prefix in starts:
-            rules = names.get(prefix)
+            rules = postings.get(prefix)
             if rules is not None:
                 found.update(rules)
 
@@ -195,7 +198,16 @@ def _wildcard_keys(leaves: Iterable[Leaf]) -> set[str]:
 class Percolator:
     """All rules of one rule set, indexed; rule changes build a new Percolator."""
 
-    __slots__ = ("_always", "_cost", "_exact", "_exact_keys", "_prefix", "_rules")
+    __slots__ = (
+        "_always",
+        "_cost",
+        "_exact",
+        "_exact_keys",
+        "_guarded",
+        "_guarded_keys",
+        "_prefix",
+        "_rules",
+    )
 
     def __init__(
         self,
@@ -213,20 +225,39 @@ class Percolator:
         # Equal leaves become one object, so per-article memos (by id) serve every rule.
         leaves: dict[Leaf, Leaf] = {}
         exact: dict[str, Postings] = {}
+        guarded: dict[str, dict[str, Postings]] = {}
         prefix: dict[str, Postings] = {}
         self._always: Postings = {}
         for name, query in self._rules.items():
             root = _intern(query.root, leaves)
-            entry = (required_words((root,)), evaluator(root), root, positive_leaves(root))
+            required = required_words((root,))
+            entry = (required, evaluator(root), root, positive_leaves(root))
             keys = required_keys(root, self._cost)
             if keys is None:
                 self._always[name] = entry
                 continue
+            guard = self._guard(keys, required)
             for word, is_prefix in keys:
-                (prefix if is_prefix else exact).setdefault(word, {})[name] = entry
+                if guard is not None:
+                    guarded.setdefault(word, {}).setdefault(guard, {})[name] = entry
+                else:
+                    (prefix if is_prefix else exact).setdefault(word, {})[name] = entry
         self._exact = exact
         self._exact_keys = frozenset(exact)
+        self._guarded = {key: (frozenset(by), by) for key, by in guarded.items()}
+        self._guarded_keys = frozenset(guarded)
         self._prefix = _PrefixIndex(prefix, _wildcard_keys(leaves), prefix_memo_limit)
+
+    def _guard(self, keys: frozenset[Key], required: frozenset[str]) -> str | None:
+        """For a rule indexed under one word that needs other words too, the rarest of
+        those: the rule is looked at only when the article holds both."""
+        if len(keys) != 1:
+            return None
+        ((word, is_prefix),) = keys
+        others = required - {word}
+        if is_prefix or not others:
+            return None
+        return min(others, key=lambda w: (self._cost((w, False)), w))
 
     def __len__(self) -> int:
         return len(self._rules)
@@ -244,10 +275,15 @@ class Percolator:
         return set(self._gather(analyzed, self._prefix.lookup(analyzed.all_terms)))
 
     def _gather(self, analyzed: AnalyzedArticle, starts: Mapping[str, list[str]]) -> Postings:
+        terms = analyzed.all_terms
         found = dict(self._always)
-        exact = self._exact
-        for term in analyzed.all_terms & self._exact_keys:
+        exact, guarded = self._exact, self._guarded
+        for term in terms & self._exact_keys:
             found.update(exact[term])
+        for term in terms & self._guarded_keys:
+            guards, by_guard = guarded[term]
+            for guard in guards & terms:
+                found.update(by_guard[guard])
         self._prefix.add_candidates(starts, found)
         return found
 

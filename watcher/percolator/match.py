@@ -309,19 +309,17 @@ _EVALUATORS: Mapping[type, Evaluator] = MappingProxyType(
 
 
 def evaluator(node: Matcher) -> Evaluator:
-    """The function that evaluates `node` (call it as `evaluator(node)(node, ctx)`)."""
+    """The function telling whether `node` matches: `evaluator(node)(node, ctx)`."""
     return _EVALUATORS[type(node)]
-
-
-def evaluate(node: Matcher, ctx: ArticleContext) -> bool:
-    """Whether the rule matches the article."""
-    return _EVALUATORS[type(node)](node, ctx)
 
 
 def _find_spots(leaf: Leaf, ctx: ArticleContext) -> list[_Spot]:
     """Occurrences of one leaf; never twice the same (distinct fields, terms or starts)."""
     out: list[_Spot] = []
-    cs, fields = leaf.case_sensitive, ctx.fields
+    cs, fields, all_terms = leaf.case_sensitive, ctx.fields, ctx.all_terms
+    words = (leaf.word,) if isinstance(leaf, WordLeaf) else leaf.words
+    if any(not w.wildcard and w.key not in all_terms for w in words):
+        return out  # a word of it is nowhere in the article (often: an OR's other branch)
     if isinstance(leaf, WordLeaf):
         terms = ctx.terms(leaf.word, cs)
         for i in MASK_FIELDS[leaf.mask]:

@@ -114,6 +114,9 @@ def word_pattern(word: str, *, case_sensitive: bool) -> WordPattern:
 
 def required_words(children: Iterable[Matcher]) -> frozenset[str]:
     """The folded literal words that every article matching all `children` contains."""
+    children = tuple(children)
+    if len(children) == 1 and isinstance(children[0], AllOf):
+        return children[0].required  # shared, not copied
     found: set[str] = set()
     for child in children:
         if isinstance(child, WordLeaf):

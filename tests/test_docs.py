@@ -1,0 +1,47 @@
+"""The README is for users: every command and every config key is documented there."""
+
+from __future__ import annotations
+
+import click
+from pydantic import BaseModel
+
+from watcher.cli.main import cli
+from watcher.config import Config
+
+from support import REPO
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def command_paths(group: click.Group, prefix: str = "watcher") -> list[str]:
+    paths = []
+    for name, command in group.commands.items():
+        path = f"{prefix} {name}"
+        if isinstance(command, click.Group):
+            paths.extend(command_paths(command, path))
+        else:
+            paths.append(path)
+    return paths
+
+
+def config_keys(model: type[BaseModel]) -> list[str]:
+    keys = []
+    for name, field in model.model_fields.items():
+        if field.exclude:
+            continue
+        keys.append(name)
+        annotation = field.annotation
+        for candidate in getattr(annotation, "__args__", (annotation,)):
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                keys.extend(config_keys(candidate))
+    return keys
+
+
+def test_every_command_is_in_the_readme() -> None:
+    missing = [path for path in command_paths(cli) if f"`{path}" not in README]
+    assert missing == []
+
+
+def test_every_config_key_is_in_the_readme() -> None:
+    missing = [key for key in config_keys(Config) if f"{key}:" not in README and f"{key}," not in README]
+    assert missing == []

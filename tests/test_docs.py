@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import click
 from pydantic import BaseModel
+from support import REPO
 
 from watcher.cli.main import cli
 from watcher.config import Config
-
-from support import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 
@@ -43,5 +42,7 @@ def test_every_command_is_in_the_readme() -> None:
 
 
 def test_every_config_key_is_in_the_readme() -> None:
-    missing = [key for key in config_keys(Config) if f"{key}:" not in README and f"{key}," not in README]
+    missing = [
+        key for key in config_keys(Config) if f"{key}:" not in README and f"{key}," not in README
+    ]
     assert missing == []

@@ -228,3 +228,13 @@ def test_five_hundred_reuters_articles_then_a_rescan_finds_nothing_new(
     second = scan(max_file_size=10_000_000)
     assert (second.new, second.changed, second.unchanged) == (0, 0, 500)
     assert counts(sessions) == (distinct, 500)
+
+
+def test_nul_escapes_in_json_are_dropped_not_fatal(sessions, seeds, scan) -> None:
+    write(seeds / "nul.json", '{"title": "Bad\\u0000title", "body": "Text \\u0000 here"}')
+    write(seeds / "good.txt", plain("Good story"))
+    summary = scan()
+    assert (summary.new, summary.errors) == (2, 0)
+    with sessions() as session:
+        titles = set(session.scalars(select(ArticleVersionRow.title)))
+    assert titles == {"Badtitle", "Good story"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
@@ -42,9 +42,23 @@ def read_article(path: Path, data: bytes, ctx: ReadContext) -> list[Article]:
         raise IngestError(f"unsupported file type {suffix or '(none)'!r}; known types: {known}")
     text = decode_text(data)
     if suffix == ".txt":
-        return [read_seeds(text, ctx) or read_plain(text, ctx)]
-    if suffix == ".md":
-        return [read_markdown(text, ctx, path=path)]
-    if suffix == ".json":
-        return read_json(text, ctx, path=path)
-    return [read_html(text, ctx, path=path)]
+        articles = [read_seeds(text, ctx) or read_plain(text, ctx)]
+    elif suffix == ".md":
+        articles = [read_markdown(text, ctx, path=path)]
+    elif suffix == ".json":
+        articles = read_json(text, ctx, path=path)
+    else:
+        articles = [read_html(text, ctx, path=path)]
+    return [_without_nul(article) for article in articles]
+
+
+def _without_nul(article: Article) -> Article:
+    """NUL can arrive through escapes (JSON "\\u0000"); no database text column takes it."""
+    fields = ("title", "lead", "body", "source", "url")
+    if not any("\x00" in (getattr(article, name) or "") for name in fields):
+        return article
+    cleaned: dict[str, str | None] = {
+        name: (getattr(article, name) or "").replace("\x00", "") for name in fields
+    }
+    cleaned["url"] = cleaned["url"] or None
+    return replace(article, **cleaned)

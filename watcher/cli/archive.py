@@ -10,6 +10,7 @@ from rich.progress import Progress
 
 from watcher.cli.output import echo_json, echo_table, iso
 from watcher.cli.state import CliState, pass_state
+from watcher.feeds import build_since
 from watcher.matching import prepare_matching
 from watcher.scan import run_scan
 from watcher.store.articles import count_articles
@@ -28,7 +29,8 @@ FORMAT_TABLE_JSON = click.Choice(["table", "json"])
 def scan(state: CliState, fmt: str) -> None:
     """Scan the seeds folder once: archive new and changed articles, record hits."""
     services = state.services()
-    recorder = prepare_matching(services.sessions, state.ruleset(), services.clock())
+    started = services.clock()
+    recorder = prepare_matching(services.sessions, state.ruleset(), started)
     show_progress = fmt == "text" and sys.stdout.isatty()
     with Progress(disable=not show_progress, transient=True) as bar:
         task = bar.add_task("scanning", total=None)
@@ -39,6 +41,8 @@ def scan(state: CliState, fmt: str) -> None:
             record_hits=recorder,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
+    # The feeds that the hits recorded since `started` touch (none: no file is rewritten).
+    build_since(services.sessions, services.config.feeds, state.ruleset(), started)
     if fmt == "json":
         echo_json(summary.as_dict())
     else:

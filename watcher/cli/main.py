@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from watcher.cli import archive, db, hits, init, rules
+from watcher.cli import archive, db, feeds, hits, init, rules, serve
 from watcher.cli.state import CliState, ReportedError
 from watcher.errors import WatcherError
 
@@ -58,6 +58,8 @@ for command in (
     rules.rules,
     hits.hits,
     db.db,
+    feeds.feeds,
+    serve.serve,
 ):
     cli.add_command(command)
 

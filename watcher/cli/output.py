@@ -12,7 +12,6 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-
 PIPE_WIDTH = 200
 
 

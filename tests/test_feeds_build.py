@@ -1,0 +1,203 @@
+"""watcher.feeds.build: feed files from the archive, on every backend; atomic, only if changed."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from web.desk import BASE_URL, T0, Desk, article, newsroom, open_desk
+from web.feedcheck import check_feed, opml_outlines
+
+from watcher.feeds import build_all, build_since
+from watcher.store.articles import count_articles
+
+EXPECTED_FILES = {
+    "rules/libya.xml",
+    "rules/libya.atom",
+    "rules/wagner.xml",
+    "rules/wagner.atom",
+    "rules/oil.xml",
+    "rules/oil.atom",
+    "tags/mena.xml",
+    "tags/mena.atom",
+    "tags/russia.xml",
+    "tags/russia.atom",
+    "all.xml",
+    "all.atom",
+    "feeds.opml",
+}
+# The untitled article: its headline is its first twelve words.
+DISPATCH = "Untitled dispatch: the Libya talks in Geneva ended without a deal on…"
+OLD = 1_000_000_000  # an mtime long past: a rewritten file gets a new one
+
+
+@pytest.fixture
+def desk(tmp_path: Path, database_url: str) -> Iterator[Desk]:
+    with open_desk(tmp_path / "project", database_url) as opened:
+        for batch, at in newsroom():
+            opened.ingest(batch, at)
+        yield opened
+
+
+def build(desk: Desk) -> list[str]:
+    return build_all(desk.services.sessions, desk.config.feeds, desk.ruleset).written
+
+
+def files(desk: Desk) -> set[str]:
+    root = desk.feeds_dir
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+
+
+def feed(desk: Desk, name: str):
+    return check_feed(name, (desk.feeds_dir / name).read_bytes())
+
+
+def age_all(desk: Desk) -> None:
+    for path in desk.feeds_dir.rglob("*"):
+        if path.is_file():
+            os.utime(path, (OLD, OLD))
+
+
+def rewritten(desk: Desk) -> set[str]:
+    root = desk.feeds_dir
+    return {str(p.relative_to(root)) for p in root.rglob("*.*") if p.stat().st_mtime != OLD}
+
+
+def test_every_feed_of_enabled_rules_tags_and_all_is_written_and_valid(desk: Desk) -> None:
+    assert set(build(desk)) == EXPECTED_FILES
+    assert files(desk) == EXPECTED_FILES  # no temp file left; nothing for the disabled rule
+    for name in EXPECTED_FILES - {"feeds.opml"}:
+        assert feed(desk, name).entries, name
+    outlines = opml_outlines((desk.feeds_dir / "feeds.opml").read_bytes())
+    assert len(outlines) == 12
+    assert ("watcher: Oil & gas <prices>", f"{BASE_URL}feeds/rules/oil.xml") in outlines
+    assert ("watcher: tag mena", f"{BASE_URL}feeds/tags/mena.atom") in outlines
+
+
+def test_rule_feed_entries_newest_hit_first_with_links_guids_dates_categories(desk: Desk) -> None:
+    build(desk)
+    for name in ("rules/libya.xml", "rules/libya.atom"):
+        entries = feed(desk, name).entries
+        # Second scan (newest hits) first; within it, the later publication first.
+        assert [e.title for e in entries] == [
+            DISPATCH,
+            "Wagner fighters in Libya",
+            "Clashes near Tripoli",
+        ]
+        wagner = entries[1]
+        assert wagner.id.startswith("urn:watcher:article:")
+        assert wagner.link == f"{BASE_URL}articles/{wagner.id.rsplit(':', 1)[1]}"
+        assert wagner.published_parsed[:4] == (2026, 3, 1, 7)
+        assert {t.term for t in wagner.tags} == {"libya", "mena"}
+        assert wagner.author == "The Limited Times"
+    atom = feed(desk, "rules/libya.atom")
+    related = [link.href for link in atom.entries[1].links if link.rel == "related"]
+    assert related == ["https://news.example.com/wagner?id=1&x=2"]
+    assert atom.feed.updated_parsed[:4] == (2026, 3, 1, 13)  # the newest hit, not the clock
+
+
+def test_tag_and_all_feeds_hold_an_article_once_with_all_its_rules(desk: Desk) -> None:
+    build(desk)
+    for name in ("tags/mena.xml", "tags/mena.atom"):
+        entries = feed(desk, name).entries
+        ids = [e.id for e in entries]
+        assert len(ids) == len(set(ids)) == 3
+        wagner = next(e for e in entries if e.title == "Wagner fighters in Libya")
+        assert {t.term for t in wagner.tags} == {"libya", "wagner", "mena", "russia"}
+    everything = feed(desk, "all.atom").entries
+    assert len(everything) == 4
+    dispatch = everything[0]
+    assert {t.term for t in dispatch.tags} == {"libya", "oil", "mena"}
+    assert "&lt;mark&gt;Libya&lt;/mark&gt;" in (desk.feeds_dir / "all.atom").read_text()
+
+
+def test_max_entries_keeps_the_newest(tmp_path: Path, database_url: str) -> None:
+    with open_desk(tmp_path / "p", database_url, max_entries=2) as desk:
+        for batch, at in newsroom():
+            desk.ingest(batch, at)
+        build(desk)
+        titles = [e.title for e in feed(desk, "all.xml").entries]
+        assert titles == [
+            DISPATCH,
+            "Wagner fighters in Libya",
+        ]
+
+
+def test_a_second_build_rewrites_nothing(desk: Desk) -> None:
+    build(desk)
+    age_all(desk)
+    report = build_all(desk.services.sessions, desk.config.feeds, desk.ruleset)
+    assert (report.written, report.unchanged, report.removed) == ([], 13, [])
+    assert rewritten(desk) == set()
+
+
+def test_after_new_hits_only_the_feeds_they_touch_are_rewritten(desk: Desk) -> None:
+    build(desk)
+    age_all(desk)
+    later = T0 + timedelta(hours=3)
+    desk.ingest([article("Oil tanker seized", "An oil tanker was seized.")], later)
+    report = build_since(desk.services.sessions, desk.config.feeds, desk.ruleset, later)
+    assert set(report.written) == {"rules/oil.xml", "rules/oil.atom", "all.xml", "all.atom"}
+    assert rewritten(desk) == set(report.written)
+    assert feed(desk, "rules/oil.atom").entries[0].title == "Oil tanker seized"
+    nothing = build_since(desk.services.sessions, desk.config.feeds, desk.ruleset, later)
+    assert nothing.written == []
+
+
+def test_incremental_build_writes_missing_feeds_of_a_new_rule(desk: Desk) -> None:
+    build(desk)
+    desk.with_rules("rules:\n  - name: geneva\n    query: Geneva\n    tags: [talks]\n")
+    later = T0 + timedelta(days=1)
+    report = build_since(desk.services.sessions, desk.config.feeds, desk.ruleset, later)
+    assert set(report.written) == {
+        "rules/geneva.xml",
+        "rules/geneva.atom",
+        "tags/talks.xml",
+        "tags/talks.atom",
+        "feeds.opml",
+    }
+    assert feed(desk, "rules/geneva.xml").entries == []
+
+
+def test_full_build_removes_feeds_of_rules_and_tags_that_are_gone(desk: Desk) -> None:
+    build(desk)
+    keep = desk.feeds_dir / "rules" / "notes.txt"
+    keep.write_text("not a feed", encoding="utf-8")
+    desk.with_rules("rules:\n  - name: oil\n    query: oil\n")
+    report = build_all(desk.services.sessions, desk.config.feeds, desk.ruleset)
+    assert set(report.removed) == {
+        "rules/libya.xml",
+        "rules/libya.atom",
+        "rules/wagner.xml",
+        "rules/wagner.atom",
+        "tags/mena.xml",
+        "tags/mena.atom",
+        "tags/russia.xml",
+        "tags/russia.atom",
+    }
+    assert files(desk) == {
+        "rules/oil.xml",
+        "rules/oil.atom",
+        "all.xml",
+        "all.atom",
+        "feeds.opml",
+        "rules/notes.txt",
+    }
+    assert len(feed(desk, "all.xml").entries) == 2  # only oil's hits now
+
+
+def test_guids_survive_a_rebuild_into_a_fresh_database(desk: Desk, tmp_path: Path) -> None:
+    build(desk)
+    with open_desk(tmp_path / "fresh", f"sqlite:///{tmp_path / 'fresh.db'}") as fresh:
+        for batch, at in reversed(newsroom()):  # other order: other database ids
+            fresh.ingest(batch, at)
+        with fresh.services.sessions() as session:
+            assert count_articles(session) == 4
+        build(fresh)
+        for name in ("all.xml", "all.atom", "rules/libya.xml", "tags/mena.atom"):
+            before = {(e.id, e.title) for e in feed(desk, name).entries}
+            after = {(e.id, e.title) for e in feed(fresh, name).entries}
+            assert before == after, name

@@ -1,0 +1,88 @@
+"""The feed and page queries run on indexes: the plans of the very statements they execute.
+
+Every statement a build, the index page and an article page send is captured, then explained:
+EXPLAIN QUERY PLAN on SQLite must not SCAN hits, article_versions or articles without an
+index; EXPLAIN on PostgreSQL, with sequential scans priced out, must not Seq Scan them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from web.desk import T0, Desk, newsroom, open_desk
+
+from watcher.feeds import build_all, build_since
+from watcher.store.feeds import (
+    article_page,
+    newest_articles,
+    recent_hits,
+    rule_stats,
+    rules_hit_since,
+)
+
+BIG_TABLES = ("hits", "article_versions", "articles")
+
+
+@pytest.fixture
+def desk(tmp_path: Path, database_url: str) -> Iterator[Desk]:
+    with open_desk(tmp_path / "project", database_url) as opened:
+        for batch, at in newsroom():
+            opened.ingest(batch, at)
+        yield opened
+
+
+@contextmanager
+def captured(engine: sa.Engine) -> Iterator[list[tuple[str, Any]]]:
+    statements: list[tuple[str, Any]] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool):
+        if statement.lstrip().upper().startswith("SELECT") and "hits" in statement:
+            statements.append((statement, params))
+
+    sa.event.listen(engine, "before_cursor_execute", capture)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", capture)
+
+
+def run_every_query(desk: Desk) -> None:
+    sessions, feeds, ruleset = desk.services.sessions, desk.config.feeds, desk.ruleset
+    build_all(sessions, feeds, ruleset)
+    build_since(sessions, feeds, ruleset, T0 + timedelta(hours=1))
+    with sessions() as session:
+        rule_stats(session)
+        [first, *_] = recent_hits(session, 50)
+        article_page(session, first.uid)
+        rules_hit_since(session, T0)
+        newest_articles(session, range(1, 70), range(1, 100), 10)  # many rules: one walk
+
+
+def sqlite_full_scans(connection: sa.Connection, statement: str, params: Any) -> list[str]:
+    plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params).all()
+    details = [row[-1] for row in plan]
+    return [d for d in details if re.fullmatch(rf"SCAN ({'|'.join(BIG_TABLES)})( AS \w+)?", d)]
+
+
+def postgres_full_scans(connection: sa.Connection, statement: str, params: Any) -> list[str]:
+    connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    plan = connection.exec_driver_sql(f"EXPLAIN {statement}", params).scalars().all()
+    return [line for line in plan if re.search(rf"Seq Scan on ({'|'.join(BIG_TABLES)})\b", line)]
+
+
+def test_feed_and_page_queries_use_indexes(desk: Desk) -> None:
+    engine = desk.services.engine
+    with captured(engine) as statements:
+        run_every_query(desk)
+    assert len(statements) >= 10
+    explain = sqlite_full_scans if engine.dialect.name == "sqlite" else postgres_full_scans
+    with engine.begin() as connection:
+        for statement, params in statements:
+            assert explain(connection, statement, params) == [], statement

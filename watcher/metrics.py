@@ -1,0 +1,135 @@
+"""Prometheus collectors, registered on a registry the caller creates and passes in.
+
+Two kinds: counters this process increments (scans it ran, feeds it built, requests it
+served), and gauges read from the database at scrape time (`ArchiveCollector`), so that
+`watcher serve` alone still reports the archive and the last scan of whichever process ran it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from watcher.store.scans import ScanSummary
+
+SCAN_BUCKETS = (0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600)
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveSnapshot:
+    """What the database says at scrape time."""
+
+    articles: int
+    hits: int
+    ingest_errors: int
+    last_scan_at: datetime | None
+    last_scan_seconds: float | None
+
+
+@dataclass(frozen=True)
+class Metrics:
+    registry: CollectorRegistry
+    articles_ingested: Counter
+    hits_recorded: Counter
+    ingest_errors: Counter
+    scan_duration: Histogram
+    feed_builds: Counter
+    feed_files_written: Counter
+    http_requests: Counter
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry) -> Metrics:
+        """Register watcher's collectors on `registry` (never the global one)."""
+        return cls(
+            registry=registry,
+            articles_ingested=Counter(
+                "watcher_articles_ingested",
+                "Articles (new or changed) archived by this process's scans.",
+                registry=registry,
+            ),
+            hits_recorded=Counter(
+                "watcher_hits_recorded", "Hits recorded by this process.", registry=registry
+            ),
+            ingest_errors=Counter(
+                "watcher_ingest_errors",
+                "Files this process's scans could not ingest.",
+                registry=registry,
+            ),
+            scan_duration=Histogram(
+                "watcher_scan_duration_seconds",
+                "How long this process's scans took.",
+                buckets=SCAN_BUCKETS,
+                registry=registry,
+            ),
+            feed_builds=Counter(
+                "watcher_feed_builds",
+                "Feed builds by this process, by kind (full or incremental).",
+                ["kind"],
+                registry=registry,
+            ),
+            feed_files_written=Counter(
+                "watcher_feed_files_written",
+                "Feed files this process rewrote because their content changed.",
+                registry=registry,
+            ),
+            http_requests=Counter(
+                "watcher_http_requests",
+                "HTTP requests served, by status code.",
+                ["status"],
+                registry=registry,
+            ),
+        )
+
+    def observe_scan(self, summary: ScanSummary) -> None:
+        """Count one finished scan."""
+        self.articles_ingested.inc(summary.new + summary.changed)
+        self.hits_recorded.inc(summary.hits)
+        self.ingest_errors.inc(summary.errors)
+        self.scan_duration.observe(summary.seconds)
+
+
+class ArchiveCollector(Collector):
+    """Gauges read through `snapshot` at each scrape; `watcher_database_up` 0 when it fails."""
+
+    def __init__(self, snapshot: Callable[[], ArchiveSnapshot | None]) -> None:
+        self._snapshot = snapshot
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        snapshot = self._snapshot()
+        yield GaugeMetricFamily(
+            "watcher_database_up",
+            "1 when the database answered this scrape.",
+            value=0 if snapshot is None else 1,
+        )
+        if snapshot is None:
+            return
+        for name, text, value in (
+            ("watcher_archive_articles", "Articles in the archive.", snapshot.articles),
+            ("watcher_archive_hits", "Hits in the archive.", snapshot.hits),
+            (
+                "watcher_archive_ingest_errors",
+                "Files now failing to ingest.",
+                snapshot.ingest_errors,
+            ),
+        ):
+            yield GaugeMetricFamily(name, text, value=value)
+        if snapshot.last_scan_at is not None:
+            yield GaugeMetricFamily(
+                "watcher_last_scan_timestamp_seconds",
+                "When the last scan finished (Unix time).",
+                value=snapshot.last_scan_at.timestamp(),
+            )
+        if snapshot.last_scan_seconds is not None:
+            yield GaugeMetricFamily(
+                "watcher_last_scan_duration_seconds",
+                "How long the last scan took.",
+                value=snapshot.last_scan_seconds,
+            )
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        return iter(())

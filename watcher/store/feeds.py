@@ -1,0 +1,296 @@
+"""The queries behind feeds and web pages: newest hit articles per feed, rule stats, one article.
+
+Every query here is shaped to run on an index (see tests/test_feeds_queries.py for the plans):
+the newest hits of a rule walk `ix_hits_rule_id_matched_at`, of several rules or of every rule
+`ix_hits_matched_at`, and an article's hits `ix_hits_article_id`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, select, true
+from sqlalchemy.orm import Session
+
+from watcher.model import Span
+from watcher.store.tables import ArticleRow, ArticleVersionRow, HitRow, RuleRow
+
+HITS = HitRow.__table__
+RULES = RuleRow.__table__
+VERSIONS = ArticleVersionRow.__table__
+ARTICLES = ArticleRow.__table__
+
+# How much of a body the index page reads to make a headline for an untitled article.
+HEADLINE_SOURCE_CHARS = 400
+# Up to this many rules, a feed's newest articles are merged from each rule's newest.
+MERGE_MAX_RULES = 64
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One article in one feed: the version its newest hit matched, the feed's rules it hit."""
+
+    uid: str
+    title: str
+    lead: str
+    body: str
+    source: str
+    published: datetime
+    url: str | None
+    matched_at: datetime
+    rules: tuple[str, ...]
+    spans: tuple[Span, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleStats:
+    hits: int
+    last_hit: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecentHit:
+    uid: str
+    rule: str
+    title: str
+    text_start: str  # the first characters of the lead or body, for untitled articles
+    source: str
+    published: datetime
+    matched_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleHit:
+    rule: str
+    matched_at: datetime
+    backfill: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ArticlePage:
+    """An article as its page shows it: the version its newest hit matched, every hit."""
+
+    uid: str
+    item: FeedItem
+    hits: tuple[ArticleHit, ...]
+
+
+def spans_from_json(matches: Sequence[Mapping[str, Any]]) -> tuple[Span, ...]:
+    return tuple(Span(m["field"], int(m["start"]), int(m["end"]), m["text"]) for m in matches)
+
+
+def known_rules(session: Session) -> dict[str, int]:
+    """Every rule the database knows: name -> id."""
+    rows = session.execute(select(RULES.c.name, RULES.c.id))
+    return {name: rule_id for name, rule_id in rows}  # noqa: C416 - a Result is not a mapping
+
+
+def rules_hit_since(session: Session, since: datetime) -> set[str]:
+    """The names of the rules that recorded a hit at or after `since`."""
+    statement = (
+        select(RULES.c.name)
+        .where(RULES.c.id.in_(select(HITS.c.rule_id).where(HITS.c.matched_at >= since)))
+        .distinct()
+    )
+    return set(session.scalars(statement))
+
+
+def _rule_filter(rule_ids: Collection[int], every_id: Collection[int]) -> ColumnElement[bool]:
+    """`hits.rule_id` among `rule_ids`, written the cheapest way (no filter for every rule)."""
+    wanted = set(rule_ids)
+    if wanted >= set(every_id):
+        return true()
+    if len(wanted) == 1:
+        return HITS.c.rule_id == next(iter(wanted))
+    return HITS.c.rule_id.in_(sorted(wanted))
+
+
+def _newest_hits(where: ColumnElement[bool], limit: int) -> Select[Any]:
+    return (
+        select(HITS.c.article_id, HITS.c.matched_at, VERSIONS.c.published, HITS.c.id)
+        .join(VERSIONS, VERSIONS.c.id == HITS.c.article_version_id)
+        .where(where)
+        .order_by(HITS.c.matched_at.desc(), VERSIONS.c.published.desc(), HITS.c.id.desc())
+        .limit(limit)
+    )
+
+
+def newest_articles(
+    session: Session, rule_ids: Collection[int], every_id: Collection[int], limit: int
+) -> list[int]:
+    """Ids of the `limit` articles with the newest hits of these rules (by hit time, then
+    publication), each once.
+
+    One rule, or every rule: one walk down an index. A few rules: each rule's newest `limit`
+    (its own index walk), merged; the overall newest articles are among them. Many rules: a
+    walk down `ix_hits_matched_at` (`rule_id + 0` keeps SQLite from sorting every hit of
+    the rules instead); an article hit by k rules shows k times, so fetch more until enough.
+    """
+    wanted = set(rule_ids)
+    if not wanted:
+        return []
+    if len(wanted) == 1:
+        return list(session.scalars(_newest_hits(_rule_filter(wanted, every_id), limit)))
+    if wanted >= set(every_id):
+        return _scan_newest(session, true(), limit)
+    if len(wanted) <= MERGE_MAX_RULES:
+        rows = [
+            row
+            for rule_id in sorted(wanted)
+            for row in session.execute(_newest_hits(HITS.c.rule_id == rule_id, limit))
+        ]
+        rows.sort(key=lambda row: (row.matched_at, row.published, row.id), reverse=True)
+        return list(dict.fromkeys(row.article_id for row in rows))[:limit]
+    return _scan_newest(session, (HITS.c.rule_id + 0).in_(sorted(wanted)), limit)
+
+
+def _scan_newest(session: Session, where: ColumnElement[bool], limit: int) -> list[int]:
+    fetch = limit
+    while True:
+        found = list(session.scalars(_newest_hits(where, fetch)))
+        ordered = list(dict.fromkeys(found))
+        if len(ordered) >= limit or len(found) < fetch:
+            return ordered[:limit]
+        fetch *= 4
+
+
+def feed_items(
+    session: Session, rules: Mapping[int, str], every_id: Collection[int], limit: int
+) -> list[FeedItem]:
+    """The newest `limit` articles hit by `rules` (id -> name), newest first, each once."""
+    order = newest_articles(session, list(rules), every_id, limit)
+    if not order:
+        return []
+    statement = select(
+        HITS.c.article_id,
+        HITS.c.rule_id,
+        HITS.c.article_version_id,
+        HITS.c.matched_at,
+        HITS.c.id,
+        HITS.c.matches,
+    ).where(HITS.c.article_id.in_(order), _rule_filter(list(rules), every_id))
+    by_article: dict[int, list[Any]] = defaultdict(list)
+    for row in session.execute(statement):
+        by_article[row.article_id].append(row)
+    shown = {aid: max(rows, key=lambda r: (r.matched_at, r.id)) for aid, rows in by_article.items()}
+    versions = _versions(session, [row.article_version_id for row in shown.values()])
+    items = []
+    for article_id in order:
+        hits, newest = by_article[article_id], shown[article_id]
+        names = sorted({rules[row.rule_id] for row in hits})
+        spans = _spans_of_version(hits, newest.article_version_id)
+        items.append(_item(versions[newest.article_version_id], newest.matched_at, names, spans))
+    return items
+
+
+def _spans_of_version(hits: Sequence[Any], version_id: int) -> tuple[Span, ...]:
+    """The match spans recorded against one version (offsets of other versions do not apply)."""
+    spans = {s for row in hits if row.article_version_id == version_id for s in _spans(row)}
+    return tuple(sorted(spans))
+
+
+def _spans(row: Any) -> tuple[Span, ...]:
+    return spans_from_json(row.matches)
+
+
+def _versions(session: Session, version_ids: Sequence[int]) -> dict[int, Any]:
+    statement = (
+        select(VERSIONS, ARTICLES.c.uid)
+        .join(ARTICLES, ARTICLES.c.id == VERSIONS.c.article_id)
+        .where(VERSIONS.c.id.in_(version_ids))
+    )
+    return {row.id: row for row in session.execute(statement)}
+
+
+def _item(
+    version: Any, matched_at: datetime, rules: Sequence[str], spans: tuple[Span, ...]
+) -> FeedItem:
+    return FeedItem(
+        uid=version.uid,
+        title=version.title,
+        lead=version.lead,
+        body=version.body,
+        source=version.source,
+        published=version.published,
+        url=version.url,
+        matched_at=matched_at,
+        rules=tuple(rules),
+        spans=spans,
+    )
+
+
+def rule_stats(session: Session) -> dict[str, RuleStats]:
+    """Hit count and last hit time of every rule that has hits (one covering-index scan)."""
+    counted = (
+        select(
+            HITS.c.rule_id,
+            func.count().label("hits"),
+            func.max(HITS.c.matched_at).label("last_hit"),
+        )
+        .group_by(HITS.c.rule_id)
+        .subquery()
+    )
+    statement = select(RULES.c.name, counted.c.hits, counted.c.last_hit).join(
+        counted, counted.c.rule_id == RULES.c.id
+    )
+    return {row.name: RuleStats(row.hits, row.last_hit) for row in session.execute(statement)}
+
+
+def recent_hits(session: Session, limit: int) -> list[RecentHit]:
+    """The newest `limit` hits of any rule, newest first."""
+    text_start = func.substr(
+        func.coalesce(func.nullif(VERSIONS.c.lead, ""), VERSIONS.c.body), 1, HEADLINE_SOURCE_CHARS
+    )
+    statement = (
+        select(
+            ARTICLES.c.uid,
+            RULES.c.name,
+            VERSIONS.c.title,
+            text_start.label("text_start"),
+            VERSIONS.c.source,
+            VERSIONS.c.published,
+            HITS.c.matched_at,
+        )
+        .select_from(HITS)
+        .join(RULES, RULES.c.id == HITS.c.rule_id)
+        .join(VERSIONS, VERSIONS.c.id == HITS.c.article_version_id)
+        .join(ARTICLES, ARTICLES.c.id == HITS.c.article_id)
+        .order_by(HITS.c.matched_at.desc(), HITS.c.id.desc())
+        .limit(limit)
+    )
+    return [RecentHit(*row) for row in session.execute(statement)]
+
+
+def article_page(session: Session, uid: str) -> ArticlePage | None:
+    """The article whose uid is `uid`, or None."""
+    article_id = session.scalar(select(ARTICLES.c.id).where(ARTICLES.c.uid == uid))
+    if article_id is None:
+        return None
+    statement = (
+        select(HITS, RULES.c.name)
+        .join(RULES, RULES.c.id == HITS.c.rule_id)
+        .where(HITS.c.article_id == article_id)
+        .order_by(HITS.c.matched_at.desc(), HITS.c.id.desc())
+    )
+    hits = list(session.execute(statement))
+    if hits:
+        version_id, matched_at = hits[0].article_version_id, hits[0].matched_at
+    else:
+        version_id = session.scalar(
+            select(func.max(VERSIONS.c.id)).where(VERSIONS.c.article_id == article_id)
+        )
+        matched_at = None
+    version = _versions(session, [version_id])[version_id]
+    spans = _spans_of_version(hits, version_id)
+    item = _item(version, matched_at or version.created_at, sorted({h.name for h in hits}), spans)
+    shown = tuple(ArticleHit(h.name, h.matched_at, h.backfill) for h in hits)
+    return ArticlePage(uid, item, shown)
+
+
+def check_database(session: Session) -> int:
+    """Raise if the database does not answer; return how many rules it knows."""
+    return session.scalar(select(func.count()).select_from(RULES)) or 0

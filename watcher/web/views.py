@@ -1,0 +1,255 @@
+"""The endpoints: index, article page, feed files (ETag/304/gzip), /healthz, /metrics."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import logging
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import formatdate, parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.to_thread
+from jinja2 import Environment
+from markupsafe import Markup
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+from watcher.errors import StoreError
+from watcher.feeds.plan import OPML_NAME, plan_feeds
+from watcher.feeds.text import headline, safe_url
+from watcher.metrics import ArchiveSnapshot, Metrics
+from watcher.model import Span
+from watcher.percolator.highlight import mark_all
+from watcher.rules import RuleSet
+from watcher.services import Services
+from watcher.store.articles import count_articles
+from watcher.store.feeds import (
+    ArticlePage,
+    article_page,
+    check_database,
+    recent_hits,
+    rule_stats,
+)
+from watcher.store.hits import count_hits
+from watcher.store.ingest_errors import count_errors
+from watcher.store.scans import last_scan
+
+log = logging.getLogger(__name__)
+
+FEED_TYPES = {
+    ".xml": "application/rss+xml; charset=utf-8",
+    ".atom": "application/atom+xml; charset=utf-8",
+    ".opml": "text/x-opml; charset=utf-8",
+}
+GZIP_MIN_BYTES = 500
+RECENT_HITS = 50
+
+
+@dataclass(frozen=True)
+class WebContext:
+    services: Services
+    rules: Callable[[], RuleSet]
+    metrics: Metrics
+    templates: Environment
+    health_timeout_s: float
+
+
+def format_time(value: datetime | None) -> str:
+    """A time as pages show it: `2020-05-21 17:38 UTC`."""
+    if value is None:
+        return "never"
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def archive_snapshot(services: Services) -> ArchiveSnapshot | None:
+    """The database's counts for /metrics; None when it does not answer."""
+    try:
+        with services.sessions() as session:
+            scan = last_scan(session)
+            return ArchiveSnapshot(
+                articles=count_articles(session),
+                hits=count_hits(session),
+                ingest_errors=count_errors(session),
+                last_scan_at=None if scan is None else scan.finished_at,
+                last_scan_seconds=None if scan is None else scan.summary.seconds,
+            )
+    except SQLAlchemyError as exc:
+        log.warning("metrics: the database did not answer: %s", exc.__class__.__name__)
+        return None
+
+
+def resolve_feed(root: Path, relative: str) -> Path | None:
+    """The feed file `relative` names under `root`, or None for anything else: other file
+    types, `..`, `.`, empty or absolute parts, backslashes, and symlinks leading outside."""
+    parts = relative.split("/")
+    if any(part in ("", ".", "..") or "\\" in part or "\x00" in part for part in parts):
+        return None
+    if Path(parts[-1]).suffix not in FEED_TYPES:
+        return None
+    try:
+        base = root.resolve(strict=True)
+        real = base.joinpath(*parts).resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    if not real.is_relative_to(base) or not real.is_file():
+        return None
+    return real
+
+
+def _accepts_gzip(accept_encoding: str) -> bool:
+    for token in accept_encoding.lower().split(","):
+        name, _, params = token.partition(";")
+        if name.strip() in ("gzip", "*"):
+            return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
+
+
+def _not_modified(request: Request, etags: set[str], mtime: int) -> bool:
+    """If-None-Match (weak comparison) wins; else If-Modified-Since against the file's mtime."""
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        offered = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        return "*" in offered or bool(offered & etags)
+    since = request.headers.get("if-modified-since")
+    if since is None:
+        return False
+    try:
+        return mtime <= parsedate_to_datetime(since).timestamp()
+    except (TypeError, ValueError):
+        return False
+
+
+def feed_response(request: Request, path: Path) -> Response:
+    """A feed file with its type, a strong ETag (of its bytes; `-gzip` when compressed),
+    Last-Modified, 304 when the client has it, gzip when the client accepts it."""
+    with path.open("rb") as handle:
+        mtime = int(os.fstat(handle.fileno()).st_mtime)
+        data = handle.read()
+    digest = hashlib.sha256(data).hexdigest()[:32]
+    compress = len(data) >= GZIP_MIN_BYTES and _accepts_gzip(
+        request.headers.get("accept-encoding", "")
+    )
+    etag = f'"{digest}-gzip"' if compress else f'"{digest}"'
+    headers = {
+        "ETag": etag,
+        "Last-Modified": formatdate(mtime, usegmt=True),
+        "Vary": "Accept-Encoding",
+        "Cache-Control": "no-cache",
+    }
+    if _not_modified(request, {f'"{digest}"', f'"{digest}-gzip"'}, mtime):
+        return Response(status_code=304, headers=headers)
+    if compress:
+        data = gzip.compress(data, mtime=0)
+        headers["Content-Encoding"] = "gzip"
+    return Response(data, headers=headers, media_type=FEED_TYPES[path.suffix])
+
+
+def _marked(text: str, spans: tuple[Span, ...], field: str) -> Markup:
+    # mark_all escapes everything but its own <mark> tags: safe to embed as markup.
+    return Markup(mark_all(text, [span for span in spans if span.field == field]))  # noqa: S704
+
+
+def _sqlite_file_gone(services: Services) -> bool:
+    url = services.engine.url
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return False
+    return not Path(database).is_file()
+
+
+class Views:
+    """The endpoints, bound to one app's context."""
+
+    def __init__(self, context: WebContext) -> None:
+        self.context = context
+
+    def _page(self, name: str, values: Mapping[str, Any], status_code: int = 200) -> HTMLResponse:
+        template = self.context.templates.get_template(name)
+        return HTMLResponse(template.render(values), status_code=status_code)
+
+    def index(self, request: Request) -> Response:
+        ruleset = self.context.rules()
+        with self.context.services.sessions() as session:
+            stats = rule_stats(session)
+            recent = recent_hits(session, RECENT_HITS)
+        rules = [rule for rule in ruleset.rules if rule.enabled]
+        specs = plan_feeds(ruleset)
+        values = {
+            "rules": [(rule, stats.get(rule.name)) for rule in rules],
+            "tag_feeds": [spec for spec in specs if spec.kind == "tag"],
+            "feeds": specs,
+            "opml": f"/feeds/{OPML_NAME}",
+            "recent": [(hit, headline(hit.title, hit.text_start, "")) for hit in recent],
+        }
+        return self._page("index.html", values)
+
+    def article(self, request: Request) -> Response:
+        uid = request.path_params["uid"]
+        with self.context.services.sessions() as session:
+            page = article_page(session, uid)
+        if page is None:
+            raise HTTPException(404)
+        return self._page("article.html", _article_values(page, self.context.rules()))
+
+    def feed(self, request: Request) -> Response:
+        path = resolve_feed(self.context.services.config.feeds.dir, request.path_params["path"])
+        if path is None:
+            raise HTTPException(404)
+        return feed_response(request, path)
+
+    def opml(self, request: Request) -> Response:
+        path = resolve_feed(self.context.services.config.feeds.dir, OPML_NAME)
+        if path is None:
+            raise HTTPException(404)
+        return feed_response(request, path)
+
+    async def healthz(self, request: Request) -> Response:
+        try:
+            with anyio.fail_after(self.context.health_timeout_s):
+                rules = await anyio.to_thread.run_sync(self._ping, abandon_on_cancel=True)
+        except (TimeoutError, SQLAlchemyError, StoreError) as exc:
+            log.warning("healthz: the database did not answer: %s", exc.__class__.__name__)
+            return JSONResponse({"status": "error", "database": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok", "rules": rules})
+
+    def _ping(self) -> int:
+        if _sqlite_file_gone(self.context.services):
+            raise StoreError("the SQLite database file is gone")
+        with self.context.services.sessions() as session:
+            return check_database(session)
+
+    def metrics(self, request: Request) -> Response:
+        body = generate_latest(self.context.metrics.registry)
+        return Response(body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    async def not_found(self, request: Request, exc: Exception) -> Response:
+        return self._page("not_found.html", {"path": request.url.path}, status_code=404)
+
+    async def database_down(self, request: Request, exc: Exception) -> Response:
+        log.warning("%s: the database did not answer: %s", request.url.path, exc)
+        return self._page("unavailable.html", {}, status_code=503)
+
+
+def _article_values(page: ArticlePage, ruleset: RuleSet) -> dict[str, Any]:
+    item = page.item
+    titles = {rule.name: rule.title for rule in ruleset.rules}
+    enabled = {rule.name for rule in ruleset.rules if rule.enabled}
+    return {
+        "headline": headline(item.title, item.lead, item.body),
+        "item": item,
+        "url": safe_url(item.url),
+        "title": _marked(item.title, item.spans, "title"),
+        "lead": _marked(item.lead, item.spans, "lead"),
+        "body": _marked(item.body, item.spans, "body"),
+        "source": _marked(item.source, item.spans, "source"),
+        "hits": [(hit, titles.get(hit.rule, hit.rule), hit.rule in enabled) for hit in page.hits],
+    }

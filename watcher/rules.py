@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from ruamel.yaml.comments import CommentedMap
 
 from watcher.config import Duration
 from watcher.errors import ConfigError, ConfigErrors, Location, RuleError, WatcherError
@@ -19,7 +20,7 @@ from watcher.yamlsource import parse_yaml, position, validation_errors
 
 FieldName = Literal["title", "lead", "body"]  # `source` only through `source:` in a query
 NAME_PATTERN = r"^[a-z0-9-]+$"
-DEFAULT_FIELDS: tuple[TextField, ...] = ("title", "lead", "body")
+DEFAULT_FIELDS: tuple[FieldName, ...] = ("title", "lead", "body")
 
 
 class _Model(BaseModel):
@@ -181,7 +182,7 @@ class _RuleSource:
     def in_query(self, line: int | None = None, col: int | None = None) -> Location:
         """Map a position inside the query text onto the file; no position: the value's start."""
         node = self.node
-        if not isinstance(node, Mapping) or "query" not in node:
+        if not isinstance(node, CommentedMap) or "query" not in node:
             return self.at("keywords")
         value_line, value_col = node.lc.value("query")
         if line is None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from watcher.articles import ARTICLE_SUFFIXES, ReadContext, read_article
 from watcher.articles.discover import Fingerprint, FoundFile, discover
 from watcher.errors import IngestError
+from watcher.model import Article
 from watcher.store.articles import Located, StoredVersion, store_articles
 from watcher.store.files import forget_files, load_fingerprints, record_files
 from watcher.store.ingest_errors import clear_errors, record_errors
@@ -110,7 +111,7 @@ def _read_batch(
     return batch
 
 
-def _read_file(found: FoundFile, settings: ScanSettings, read_bytes: ReadBytes) -> list[object]:
+def _read_file(found: FoundFile, settings: ScanSettings, read_bytes: ReadBytes) -> list[Article]:
     size = found.fingerprint.size
     if size > settings.max_file_size:
         raise IngestError(
@@ -123,7 +124,7 @@ def _read_file(found: FoundFile, settings: ScanSettings, read_bytes: ReadBytes) 
         raise IngestError(f"cannot read the file: {exc.strerror or exc}") from exc
     mtime = datetime.fromtimestamp(found.fingerprint.mtime_ns / 1e9, settings.timezone)
     context = ReadContext(settings.timezone, settings.default_source, mtime)
-    return list(read_article(found.path, data, context))
+    return read_article(found.path, data, context)
 
 
 def _store_batch(

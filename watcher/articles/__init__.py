@@ -54,11 +54,8 @@ def read_article(path: Path, data: bytes, ctx: ReadContext) -> list[Article]:
 
 def _without_nul(article: Article) -> Article:
     """NUL can arrive through escapes (JSON "\\u0000"); no database text column takes it."""
-    fields = ("title", "lead", "body", "source", "url")
-    if not any("\x00" in (getattr(article, name) or "") for name in fields):
+    texts = (article.title, article.lead, article.body, article.source, article.url or "")
+    if not any("\x00" in text for text in texts):
         return article
-    cleaned: dict[str, str | None] = {
-        name: (getattr(article, name) or "").replace("\x00", "") for name in fields
-    }
-    cleaned["url"] = cleaned["url"] or None
-    return replace(article, **cleaned)
+    title, lead, body, source, url = (text.replace("\x00", "") for text in texts)
+    return replace(article, title=title, lead=lead, body=body, source=source, url=url or None)

@@ -10,7 +10,7 @@ import click
 from watcher.units import parse_duration
 
 
-class DurationType(click.ParamType):
+class DurationType(click.ParamType):  # type: ignore[type-arg] # generic only in newer click
     name = "duration"
 
     def convert(

@@ -20,7 +20,7 @@ class ReportedError(click.ClickException):
 
     def __init__(self, error: WatcherError) -> None:
         super().__init__(str(error))
-        self.exit_code = int(error.exit_code)
+        self.exit_code = int(error.exit_code)  # type: ignore[misc] # per instance, by design
 
     def show(self, file: IO[Any] | None = None) -> None:
         for line in self.message.splitlines():

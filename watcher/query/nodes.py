@@ -120,11 +120,11 @@ def _render(node: Node, scoped: bool) -> str:
         return f"NOT ({inner})" if isinstance(node.child, And | Or) else f"NOT {inner}"
     if isinstance(node, And | Or):
         field = None if scoped else _common_field(node)
-        inner = scoped or field is not None
+        in_scope = scoped or field is not None
         parts = []
         for child in node.children:
-            text = _render(child, inner)
-            grouped = isinstance(child, And | Or) and (inner or _common_field(child) is None)
+            text = _render(child, in_scope)
+            grouped = isinstance(child, And | Or) and (in_scope or _common_field(child) is None)
             parts.append(f"({text})" if grouped else text)
         joined = (" AND " if isinstance(node, And) else " OR ").join(parts)
         return f"{field}:({joined})" if field is not None else joined

@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from watcher.model import Article
 from watcher.store.db import insert_ignore, upsert
-from watcher.store.tables import ArticleLocationRow, ArticleRow, ArticleVersionRow
+from watcher.store.tables import ArticleLocationRow, ArticleRow, ArticleVersionRow, table
 
-ARTICLES = ArticleRow.__table__
-VERSIONS = ArticleVersionRow.__table__
-LOCATIONS = ArticleLocationRow.__table__
+ARTICLES = table(ArticleRow)
+VERSIONS = table(ArticleVersionRow)
+LOCATIONS = table(ArticleLocationRow)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +107,9 @@ def _create_versions(
         session, VERSIONS, rows, ["content_hash"], returning=("id", "content_hash")
     )
     return [
-        StoredVersion(version_id, article_ids[h], fresh[h].path, fresh[h].article)
-        for version_id, h in stored
+        StoredVersion(row.id, article_ids[row.content_hash], located.path, located.article)
+        for row in stored
+        for located in (fresh[row.content_hash],)
     ]
 
 

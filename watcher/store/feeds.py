@@ -17,12 +17,12 @@ from sqlalchemy import ColumnElement, Select, func, select, true
 from sqlalchemy.orm import Session
 
 from watcher.model import Span
-from watcher.store.tables import ArticleRow, ArticleVersionRow, HitRow, RuleRow
+from watcher.store.tables import ArticleRow, ArticleVersionRow, HitRow, RuleRow, table
 
-HITS = HitRow.__table__
-RULES = RuleRow.__table__
-VERSIONS = ArticleVersionRow.__table__
-ARTICLES = ArticleRow.__table__
+HITS = table(HitRow)
+RULES = table(RuleRow)
+VERSIONS = table(ArticleVersionRow)
+ARTICLES = table(ArticleRow)
 
 # How much of a body the index page reads to make a headline for an untitled article.
 HEADLINE_SOURCE_CHARS = 400

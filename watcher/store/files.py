@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from watcher.articles.discover import Fingerprint
 from watcher.store.db import upsert
-from watcher.store.tables import SeenFileRow
+from watcher.store.tables import SeenFileRow, table
 
-FILES = SeenFileRow.__table__
+FILES = table(SeenFileRow)
 
 
 def load_fingerprints(session: Session) -> dict[str, Fingerprint]:

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from watcher.model import Span
 from watcher.store.db import insert_ignore
-from watcher.store.tables import ArticleVersionRow, HitRow, RuleRow
+from watcher.store.tables import ArticleVersionRow, HitRow, RuleRow, table
 
-HITS = HitRow.__table__
+HITS = table(HitRow)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,9 +10,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from watcher.store.db import upsert
-from watcher.store.tables import IngestErrorRow
+from watcher.store.tables import IngestErrorRow, table
 
-ERRORS = IngestErrorRow.__table__
+ERRORS = table(IngestErrorRow)
 
 
 @dataclass(frozen=True, slots=True)

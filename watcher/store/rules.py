@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from watcher.store.db import insert_ignore
-from watcher.store.tables import RuleRow, RuleVersionRow
+from watcher.store.tables import RuleRow, RuleVersionRow, table
 
-RULES = RuleRow.__table__
-RULE_VERSIONS = RuleVersionRow.__table__
+RULES = table(RuleRow)
+RULE_VERSIONS = table(RuleVersionRow)
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,7 +46,8 @@ class StoreOutcome:
 def store_articles(session: Session, batch: Sequence[Located], now: datetime) -> StoreOutcome:
     """Archive a batch: known content is unchanged, a known location with new content is a
     new version of its article, anything else a new article. Safe to repeat."""
-    hashes = {located.article.content_hash(): located for located in batch}
+    hashed = [(located.article.content_hash(), located) for located in batch]
+    hashes = dict(hashed)
     known = _article_ids_by_hash(session, hashes)
     located_ids = _article_ids_by_location(session, {located.path for located in batch})
     outcome = StoreOutcome()
@@ -66,7 +67,7 @@ def store_articles(session: Session, batch: Sequence[Located], now: datetime) ->
             article_ids[content_hash] = located_ids[(located.path, located.item)]
     fresh = {h: located for h, located in hashes.items() if h not in known}
     outcome.versions = _create_versions(session, fresh, article_ids, now)
-    _point_locations(session, batch, article_ids)
+    _point_locations(session, hashed, article_ids)
     return outcome
 
 
@@ -133,15 +134,15 @@ def _version_row(
 
 
 def _point_locations(
-    session: Session, batch: Sequence[Located], article_ids: dict[str, int]
+    session: Session, hashed: Sequence[tuple[str, Located]], article_ids: dict[str, int]
 ) -> None:
     rows = {
         (located.path, located.item): {
             "path": located.path,
             "item": located.item,
-            "article_id": article_ids[located.article.content_hash()],
+            "article_id": article_ids[content_hash],
         }
-        for located in batch
+        for content_hash, located in hashed
     }
     upsert(session, LOCATIONS, list(rows.values()), ["path", "item"], ["article_id"])
 

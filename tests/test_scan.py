@@ -107,7 +107,7 @@ def test_same_content_under_two_paths_is_one_article(sessions, seeds, scan) -> N
     write(seeds / "one.txt", plain("Same story"))
     write(seeds / "sub" / "two.txt", plain("Same story"))
     summary = scan()
-    assert summary.new == 1
+    assert (summary.new, summary.unchanged) == (1, 1)
     assert counts(sessions) == (1, 2)
     assert versions(sessions) == 1
 
@@ -224,7 +224,7 @@ def test_five_hundred_reuters_articles_then_a_rescan_finds_nothing_new(
         write(seeds / f"{record['id']:05d}.txt", SEEDS_ARTICLE.format(**record))
     distinct = len({(r["title"], r["body"]) for r in records})
     first = scan(max_file_size=10_000_000)
-    assert (first.new, first.errors) == (distinct, 0)
+    assert (first.new, first.unchanged, first.errors) == (distinct, 500 - distinct, 0)
     second = scan(max_file_size=10_000_000)
     assert (second.new, second.changed, second.unchanged) == (0, 0, 500)
     assert counts(sessions) == (distinct, 500)

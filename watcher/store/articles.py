@@ -47,10 +47,13 @@ def store_articles(session: Session, batch: Sequence[Located], now: datetime) ->
     """Archive a batch: known content is unchanged, a known location with new content is a
     new version of its article, anything else a new article. Safe to repeat."""
     hashed = [(located.article.content_hash(), located) for located in batch]
-    hashes = dict(hashed)
+    hashes: dict[str, Located] = {}
+    for content_hash, located in hashed:
+        hashes.setdefault(content_hash, located)
     known = _article_ids_by_hash(session, hashes)
     located_ids = _article_ids_by_location(session, {located.path for located in batch})
-    outcome = StoreOutcome()
+    # A copy of content met earlier in this batch is as unchanged as one already archived.
+    outcome = StoreOutcome(unchanged=len(hashed) - len(hashes))
     new_by_hash: dict[str, Located] = {}
     for content_hash, located in hashes.items():
         if content_hash in known:

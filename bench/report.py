@@ -1,0 +1,202 @@
+"""Results -> rich tables on the terminal, or Markdown for bench/README.md.
+
+`python -m bench.report RESULTS.json [--markdown]` shows a saved run again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bench.targets import evaluate
+
+NAIVE_NOTE = (
+    "naive: timed on an evenly spaced sample of n articles (about {budget:g} s of work); "
+    "its full-corpus time is extrapolated from the sample"
+)
+FEEDS_NOTE = "feeds: not measured in this run"
+
+
+def feeds_line(results: Mapping[str, Any]) -> str:
+    feeds = results.get("feeds")
+    if feeds is None:
+        return FEEDS_NOTE
+    return (
+        f"feeds: {feeds['hits']:,} hits stored: full rebuild {feeds['full_rebuild_s']:.2f} s "
+        f"({feeds['feeds_written']} files), rebuild after one hit {feeds['incremental_s']:.3f} s "
+        f"({feeds['incremental_written']} files)"
+    )
+
+
+def _met(met: bool | None) -> str:
+    return "not measured" if met is None else "met" if met else "MISSED"
+
+
+def matcher_rows(results: Mapping[str, Any]) -> list[list[str]]:
+    rows = []
+    for run in results["matcher"]:
+        rows.append(
+            [
+                run["family"],
+                f"{run['rules']:,}",
+                f"{run['articles_per_s']:,.0f}",
+                f"{run['us_per_article']:,.1f}",
+                f"{run['matches_per_article']:.2f}",
+                f"{run['candidates_per_article']:,.1f}",
+                f"{run['naive_articles_per_s']:,.1f} (n={run['naive_sample']:,})",
+                f"{run['ratio_vs_naive']:,.0f}x",
+                f"{run['compile_s']:.2f}",
+                f"{run['index_build_s']:.2f}",
+                f"{run['peak_rss_mib']:,.0f}",
+            ]
+        )
+    return rows
+
+
+MATCHER_HEADERS = (
+    "family",
+    "rules",
+    "articles/s",
+    "µs/article",
+    "matches/article",
+    "candidates/article",
+    "naive articles/s*",
+    "vs naive",
+    "compile s",
+    "index build s",
+    "peak RSS MiB",
+)
+
+
+def ingest_rows(results: Mapping[str, Any]) -> list[list[str]]:
+    ingest, rescan = results["ingest"], results["rescan"]
+    return [
+        [
+            f"watcher scan: {ingest['articles']:,} files, {ingest['rules']:,} rules, SQLite",
+            f"{ingest['seconds']:.2f}",
+            f"{ingest['articles_per_s']:,.0f}",
+            f"{ingest['hits']:,} hits, {ingest['new']:,} new articles; "
+            f"whole command {ingest['command_seconds']:.2f} s",
+        ],
+        [
+            "watcher scan without rules (archive only)",
+            f"{ingest['no_rules_seconds']:.2f}",
+            f"{ingest['articles'] / ingest['no_rules_seconds']:,.0f}",
+            f"{ingest['no_rules_seconds'] / ingest['floor_seconds']:.1f}x the floor",
+        ],
+        [
+            "floor: read, decode, split, executemany (SQLAlchemy Core)",
+            f"{ingest['floor_seconds']:.2f}",
+            f"{ingest['articles'] / ingest['floor_seconds']:,.0f}",
+            f"ingest is {ingest['seconds'] / ingest['floor_seconds']:.1f}x the floor",
+        ],
+        [
+            "rescan of the unchanged folder",
+            f"{rescan['seconds']:.2f}",
+            "",
+            f"whole command {rescan['command_seconds']:.2f} s",
+        ],
+    ]
+
+
+INGEST_HEADERS = ("what", "seconds", "articles/s", "notes")
+
+
+def target_rows(results: Mapping[str, Any]) -> list[list[str]]:
+    return [[t["goal"], t["shown"], _met(t["met"])] for t in evaluate(results)]
+
+
+TARGET_HEADERS = ("target", "measured", "status")
+
+
+def machine_line(results: Mapping[str, Any]) -> str:
+    m, code = results["machine"], results.get("code", {})
+    mixed = " — CODE CHANGED DURING THE RUN" if code.get("changed_during_run") else ""
+    return (
+        f"{results['mode']} run, {m['date']}: Python {m['python']}, {m['cpu_count']} CPUs "
+        f"({m['processor']}), {m['platform']}; watcher at {code.get('git_head')} "
+        f"+ working tree {code.get('watcher_sha256')}{mixed}; load average "
+        f"{m.get('loadavg_start', ['?'])[0]} at start, {m.get('loadavg_end', ['?'])[0]} at end"
+    )
+
+
+def floor_line(results: Mapping[str, Any]) -> str:
+    floor = results["analysis_floor"]
+    return (
+        f"analysis floor (analyzer alone, no matching): {floor['articles_per_s']:,.0f} "
+        f"articles/s ({floor['us_per_article']:,.1f} µs/article), "
+        f"{floor['articles']:,} articles"
+    )
+
+
+def _table(title: str, headers: Sequence[str], rows: list[list[str]], caption: str = "") -> Table:
+    table = Table(title=title, caption=caption or None, title_justify="left")
+    for i, header in enumerate(headers):
+        table.add_column(header, justify="left" if i == 0 else "right")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def print_report(results: Mapping[str, Any], console: Console | None = None) -> None:
+    if console is None:
+        console = Console()
+        if not console.is_terminal:  # piped to a file: do not squeeze the tables into 80 columns
+            console = Console(width=170)
+    console.print(machine_line(results))
+    reps = results["matcher"][0]["repetitions"] if results["matcher"] else 0
+    console.print(
+        _table(
+            f"Matcher: one core, median of {reps} passes over every article",
+            MATCHER_HEADERS,
+            matcher_rows(results),
+            "* " + NAIVE_NOTE.format(budget=results["naive_budget_s"]),
+        )
+    )
+    console.print(floor_line(results))
+    if results.get("ingest"):
+        console.print(_table("Ingest", INGEST_HEADERS, ingest_rows(results)))
+    console.print(feeds_line(results))
+    console.print(_table("Targets (goals, not assertions)", TARGET_HEADERS, target_rows(results)))
+
+
+def _markdown_table(headers: Sequence[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def markdown(results: Mapping[str, Any]) -> str:
+    """The README's results section for one run."""
+    parts = [
+        machine_line(results) + ".",
+        _markdown_table(MATCHER_HEADERS, matcher_rows(results)),
+        "\\* " + NAIVE_NOTE.format(budget=results["naive_budget_s"]) + ".",
+        floor_line(results) + ".",
+    ]
+    if results.get("ingest"):
+        parts.append(_markdown_table(INGEST_HEADERS, ingest_rows(results)))
+    parts.append(_markdown_table(TARGET_HEADERS, target_rows(results)))
+    return "\n\n".join(parts) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Show a saved bench run.")
+    parser.add_argument("results", type=Path, help="a JSON file written by bench/run.py")
+    parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
+    args = parser.parse_args(argv)
+    results = json.loads(args.results.read_text(encoding="utf-8"))
+    if args.markdown:
+        print(markdown(results), end="")
+    else:
+        print_report(results)
+
+
+if __name__ == "__main__":
+    main()

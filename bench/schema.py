@@ -1,0 +1,65 @@
+"""The shape of the results document: the keys the issue asks for, and their types."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+SECTIONS: Mapping[str, type] = {
+    "machine": dict,
+    "matcher": list,
+    "analysis_floor": dict,
+    "ingest": dict,
+    "rescan": dict,
+    "feeds": dict,
+}
+MACHINE_KEYS = ("python", "cpu_count", "date")
+MATCHER_KEYS = (
+    "family",
+    "rules",
+    "articles_per_s",
+    "us_per_article",
+    "matches_per_article",
+    "naive_articles_per_s",
+    "ratio_vs_naive",
+    "index_build_s",
+    "peak_rss_mib",
+)
+INGEST_KEYS = ("articles", "rules", "seconds", "articles_per_s", "hits", "floor_seconds")
+FEEDS_KEYS = ("hits", "full_rebuild_s", "incremental_s")
+_NUMBER = (int, float)
+
+
+def _numbers(where: str, section: Mapping[str, Any], keys: tuple[str, ...]) -> list[str]:
+    return [
+        f"{where}.{key}: missing or not a number"
+        for key in keys
+        if not isinstance(section.get(key), _NUMBER) or isinstance(section.get(key), bool)
+    ]
+
+
+def _matcher(run: Mapping[str, Any]) -> list[str]:
+    where = f"matcher[{run.get('family')}/{run.get('rules')}]"
+    found = [] if isinstance(run.get("family"), str) else [f"{where}.family: missing"]
+    return found + _numbers(where, run, MATCHER_KEYS[1:])
+
+
+def problems(results: Mapping[str, Any]) -> list[str]:
+    """Every missing or mistyped key of a results document; empty when it is complete."""
+    found = [
+        f"{key}: expected {kind.__name__}"
+        for key, kind in SECTIONS.items()
+        if not isinstance(results.get(key), kind)
+    ]
+    if found:
+        return found
+    found += [f"machine.{k}: missing" for k in MACHINE_KEYS if k not in results["machine"]]
+    if not results["matcher"]:
+        found.append("matcher: empty")
+    for run in results["matcher"]:
+        found += _matcher(run)
+    found += _numbers("ingest", results["ingest"], INGEST_KEYS)
+    found += _numbers("rescan", results["rescan"], ("seconds",))
+    found += _numbers("feeds", results["feeds"], FEEDS_KEYS)
+    found += _numbers("analysis_floor", results["analysis_floor"], ("articles_per_s",))
+    return found

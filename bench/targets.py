@@ -1,0 +1,117 @@
+"""The issue's targets, checked against one run's results: goals to report, not assertions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+THROUGHPUT_GOALS = ((1_000, 15_000), (10_000, 7_000), (100_000, 1_500))
+NAIVE_RATIO_GOAL = (1_000, 250)
+SELECTIVE_GROWTH_GOAL = 3.0
+MEMORY_GOAL_MIB = (100_000, 400)
+INGEST_GOAL_S = 10.0
+INGEST_FLOOR_GOAL = 8.0
+RESCAN_GOAL_S = 1.0
+INGEST_RULES = 1_000
+FEEDS_GOALS = (100_000, 10.0, 0.2)  # hits stored; full rebuild s; rebuild after one hit s
+
+
+def _row(goal: str, value: float | None, shown: str, met: bool | None) -> dict[str, Any]:
+    return {"goal": goal, "value": value, "shown": shown, "met": met}
+
+
+def _missing(goal: str) -> dict[str, Any]:
+    return _row(goal, None, "not measured in this run", None)
+
+
+def _matcher_targets(runs: Mapping[tuple[str, int], Mapping[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for rules, goal in THROUGHPUT_GOALS:
+        text = f"realistic, {rules:,} rules: >= {goal:,} articles/s (one core)"
+        run = runs.get(("realistic", rules))
+        if run is None:
+            rows.append(_missing(text))
+            continue
+        rate = run["articles_per_s"]
+        rows.append(_row(text, rate, f"{rate:,.0f} articles/s", rate >= goal))
+    rules, goal = NAIVE_RATIO_GOAL
+    text = f"realistic, {rules:,} rules: >= {goal}x the naive matcher"
+    run = runs.get(("realistic", rules))
+    if run is None:
+        rows.append(_missing(text))
+    else:
+        ratio = run["ratio_vs_naive"]
+        rows.append(_row(text, ratio, f"{ratio:,.0f}x", ratio >= goal))
+    return rows
+
+
+def _selective_target(runs: Mapping[tuple[str, int], Mapping[str, Any]]) -> dict[str, Any]:
+    text = f"selective: time per article at 100,000 rules <= {SELECTIVE_GROWTH_GOAL:g}x at 100"
+    small, large = runs.get(("selective", 100)), runs.get(("selective", 100_000))
+    if small is None or large is None:
+        return _missing(text)
+    growth = large["us_per_article"] / small["us_per_article"]
+    shown = f"{growth:.1f}x ({large['us_per_article']:,.0f} vs {small['us_per_article']:,.0f} µs)"
+    return _row(text, growth, shown, growth <= SELECTIVE_GROWTH_GOAL)
+
+
+def _memory_target(runs: Mapping[tuple[str, int], Mapping[str, Any]]) -> dict[str, Any]:
+    rules, goal = MEMORY_GOAL_MIB
+    text = f"peak memory at {rules:,} rules <= {goal} MiB"
+    peaks = [run["peak_rss_mib"] for (_, size), run in runs.items() if size == rules]
+    if not peaks:
+        return _missing(text)
+    peak = max(peaks)
+    return _row(text, peak, f"{peak:,.0f} MiB (largest of both families)", peak <= goal)
+
+
+def _ingest_targets(results: Mapping[str, Any]) -> list[dict[str, Any]]:
+    ingest, rescan = results.get("ingest"), results.get("rescan")
+    texts = (
+        f"ingest of the corpus with 1,000 rules <= {INGEST_GOAL_S:g} s",
+        f"ingest <= {INGEST_FLOOR_GOAL:g}x the read-parse-insert floor",
+        f"rescan of the unchanged folder <= {RESCAN_GOAL_S:g} s",
+    )
+    whole = results.get("corpus", {}).get("limit") is None
+    if not ingest or not rescan or not whole or ingest["rules"] != INGEST_RULES:
+        return [_missing(text) for text in texts]
+    seconds, floor = ingest["seconds"], ingest["floor_seconds"]
+    ratio = seconds / floor
+    return [
+        _row(texts[0], seconds, f"{seconds:.2f} s", seconds <= INGEST_GOAL_S),
+        _row(texts[1], ratio, f"{ratio:.1f}x ({floor:.2f} s floor)", ratio <= INGEST_FLOOR_GOAL),
+        _row(
+            texts[2],
+            rescan["seconds"],
+            f"{rescan['seconds']:.2f} s",
+            rescan["seconds"] <= RESCAN_GOAL_S,
+        ),
+    ]
+
+
+def _feeds_targets(results: Mapping[str, Any]) -> list[dict[str, Any]]:
+    hits, full_goal, one_goal = FEEDS_GOALS
+    texts = (
+        f"full rebuild of every feed with {hits:,} hits <= {full_goal:g} s",
+        f"feed rebuild after one new hit <= {one_goal:g} s",
+    )
+    feeds = results.get("feeds")
+    if not feeds or feeds["hits"] != hits:
+        return [_missing(text) for text in texts]
+    full, one = feeds["full_rebuild_s"], feeds["incremental_s"]
+    return [
+        _row(texts[0], full, f"{full:.2f} s", full <= full_goal),
+        _row(texts[1], one, f"{one:.3f} s", one <= one_goal),
+    ]
+
+
+def evaluate(results: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One row per target: goal, measured value, and met (None when not measured)."""
+    runs = {(run["family"], run["rules"]): run for run in results.get("matcher", [])}
+    return [
+        *_matcher_targets(runs),
+        _selective_target(runs),
+        _memory_target(runs),
+        *_ingest_targets(results),
+        *_feeds_targets(results),
+    ]

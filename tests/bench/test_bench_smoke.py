@@ -1,0 +1,165 @@
+"""The bench harness on a few hundred articles and 100 rules: JSON shape, agreement, rules.
+
+Checks the harness, not the speed: there is no timing assertion here. Skipped when the
+Reuters corpus is not beside the repository (../shared/corpora/).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from bench import rulegen, run
+from bench.corpus import CORPUS, load_docs, to_article
+from bench.matcher import DisagreementError, NaiveRun, check_agreement, load_articles
+from bench.naive import NaiveMatcher
+from bench.report import markdown, print_report
+from bench.schema import SECTIONS, problems
+from watcher.percolator import Percolator
+
+ARTICLES = 300
+RULES = 100
+
+needs_corpus = pytest.mark.skipif(
+    not CORPUS.is_file(),
+    reason=f"the Reuters corpus is not at {CORPUS} (the bench reads ../shared/corpora/)",
+)
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    if not CORPUS.is_file():
+        pytest.skip(f"the Reuters corpus is not at {CORPUS}")
+    workdir = tmp_path_factory.mktemp("bench")
+    return run.run_bench(run.PLANS["smoke"], workdir, say=lambda _: None)
+
+
+@pytest.fixture(scope="module")
+def stats() -> rulegen.CorpusStats:
+    if not CORPUS.is_file():
+        pytest.skip(f"the Reuters corpus is not at {CORPUS}")
+    return rulegen.corpus_stats(load_docs(limit=ARTICLES))
+
+
+@needs_corpus
+def test_results_have_every_key_with_its_type(results: dict[str, Any]) -> None:
+    assert problems(results) == []
+    assert json.loads(json.dumps(results)) == results
+    assert {(m["family"], m["rules"]) for m in results["matcher"]} == {
+        ("realistic", RULES),
+        ("selective", RULES),
+    }
+    assert results["ingest"]["articles"] == ARTICLES
+    assert results["ingest"]["rules"] == RULES
+    assert results["rescan"]["files"] == ARTICLES
+    assert results["feeds"]["hits"] == 2_000
+    assert results["feeds"]["feeds_written"] > 0
+
+
+@needs_corpus
+def test_a_missing_or_mistyped_key_is_named(results: dict[str, Any]) -> None:
+    broken = json.loads(json.dumps(results))
+    del broken["matcher"][0]["ratio_vs_naive"]
+    broken["rescan"]["seconds"] = "fast"
+    assert problems(broken) == [
+        "matcher[realistic/100].ratio_vs_naive: missing or not a number",
+        "rescan.seconds: missing or not a number",
+    ]
+    assert problems({}) == [f"{key}: expected {kind.__name__}" for key, kind in SECTIONS.items()]
+
+
+@needs_corpus
+def test_the_harness_compared_both_matchers_on_every_article(results: dict[str, Any]) -> None:
+    # run_bench raises DisagreementError otherwise; the smoke plan's naive budget covers all
+    for run_ in results["matcher"]:
+        assert run_["naive_sample"] == ARTICLES
+        assert run_["naive_extrapolated"] is False
+
+
+@needs_corpus
+def test_selective_rules_match_nothing(results: dict[str, Any]) -> None:
+    selective = next(m for m in results["matcher"] if m["family"] == "selective")
+    assert selective["matches_per_article"] == 0
+    assert selective["candidates_per_article"] > 0
+
+
+EDGE_QUERIES = (
+    "U.S. AND dollar",
+    '"u s" AND yen',
+    "title:(oil OR crude)",
+    "source:Reuters AND opec",
+    'lead:bank* AND body:"central bank"',
+    '"oil price*"',
+    '"prices oil"~3',
+    '"oil oil"~2',
+    '"bank rate interest"~4',
+    "export* -wheat",
+    "NOT the",
+    "Qadd?fi OR gadd*fi OR qaddafi",
+    "F-16 OR Haftar's",
+    "mln dlrs NOT (profit OR loss)",
+)
+
+
+@needs_corpus
+def test_naive_and_percolator_agree_on_edge_queries() -> None:
+    queries = {f"q{i}": q for i, q in enumerate(EDGE_QUERIES)}
+    percolator = Percolator(
+        rulegen.compile_rules(rulegen.GeneratedRule(n, q) for n, q in queries.items())
+    )
+    naive = NaiveMatcher(queries)
+    matched = 0
+    for article in (to_article(doc) for doc in load_docs(limit=ARTICLES)):
+        expected = naive.match(article)
+        assert sorted(percolator.match(article)) == expected, article.title
+        matched += len(expected)
+    assert matched > 0
+
+
+@needs_corpus
+def test_a_disagreement_names_the_article_and_the_rule(stats: rulegen.CorpusStats) -> None:
+    rules = rulegen.generate("realistic", stats, RULES)
+    labels, articles = load_articles(None, ARTICLES)
+    percolator = Percolator(rulegen.compile_rules(rules))
+    index = next(i for i, a in enumerate(articles) if percolator.match(a))
+    wrong = NaiveRun(sample=[index], seconds=1.0, build_s=0.0, results=[[]])
+    with pytest.raises(DisagreementError, match=rf"corpus id {labels[index].id}\b.*rule \S+"):
+        check_agreement(percolator, wrong, labels, articles, rules)
+
+
+@needs_corpus
+def test_rule_sets_are_deterministic_nested_and_valid(stats: rulegen.CorpusStats) -> None:
+    for family in rulegen.FAMILIES:
+        large = rulegen.generate(family, stats, 2 * RULES)
+        assert rulegen.generate(family, stats, RULES) == large[:RULES]
+        assert len(rulegen.compile_rules(large)) == 2 * RULES
+
+
+@needs_corpus
+def test_realistic_rules_mix_every_kind(stats: rulegen.CorpusStats) -> None:
+    queries = [rule.query for rule in rulegen.generate("realistic", stats, 500)]
+    for needle in (" OR ", " AND ", '"', "~", "NOT ", "*", "title:"):
+        assert any(needle in q for q in queries), needle
+    prefixes = [w[:-1] for q in queries for w in q.replace("(", " ").split() if w.endswith("*")]
+    assert all(len(p.split(":")[-1]) >= 4 for p in prefixes)
+
+
+@needs_corpus
+def test_reports_render(results: dict[str, Any]) -> None:
+    out = io.StringIO()
+    print_report(results, Console(file=out, width=200))
+    assert "Targets" in out.getvalue()
+    assert "| realistic | 100 |" in markdown(results)
+
+
+def test_a_missing_corpus_is_one_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nowhere.jsonl.gz"
+    assert run.main(["--smoke", "--corpus", str(missing), "--out", str(tmp_path / "r.json")]) == 1
+    assert f"Reuters corpus not found at {missing}" in capsys.readouterr().err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import shutil
 import subprocess
 import sys
@@ -93,3 +94,36 @@ def test_moving_to_postgresql_is_one_url(tmp_path: Path, postgres_url: str) -> N
     env = {"WATCHER_DATABASE_URL": postgres_url}
     assert json.loads(watcher(project, "scan", "--format", "json", env=env).stdout)["new"] == 1
     assert not (project / "var" / "watcher.db").exists()
+
+
+def test_scan_on_a_terminal_shows_progress_then_the_summary(tmp_path: Path) -> None:
+    watcher(tmp_path, "init", "desk")
+    project = tmp_path / "desk"
+    os.utime(project / "seeds" / EXAMPLE.name, (0, 1_600_000_000))
+    controller, terminal = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WATCHER_")}
+    with subprocess.Popen(
+        [str(WATCHER), "scan"],
+        cwd=project,
+        env={**env, "TERM": "xterm", "COLUMNS": "100"},
+        stdout=terminal,
+        stderr=terminal,
+    ) as process:
+        os.close(terminal)
+        assert process.wait(timeout=120) == 0
+        output = _read_all(controller)
+    assert "scan: 1 new, 0 changed, 0 unchanged, 0 errors, 4 hits in " in output
+
+
+def _read_all(fd: int) -> str:
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the terminal's other end closed: everything has been read
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(fd)
+    return b"".join(chunks).decode("utf-8", "replace")

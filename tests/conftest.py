@@ -13,6 +13,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from support import EXAMPLE, POSTGRES_ENV, REPO
+from web.fixtures import ingested_desk
+
+__all__ = ["ingested_desk"]  # shared with the feed tests at this level
 
 from watcher.store.db import make_engine, make_sessionmaker, upgrade
 

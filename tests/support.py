@@ -7,6 +7,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from click.testing import CliRunner, Result
+
+from watcher.cli.main import cli
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 CORPUS = SHARED / "corpora" / "reuters-21578.jsonl.gz"
@@ -34,3 +38,10 @@ class FixedClock:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+def run_cli(project: Path, *args: str, database_url: str | None = None) -> Result:
+    """`watcher --config PROJECT/config/watcher.yaml ARGS...` through click's runner."""
+    env = {"WATCHER_DATABASE_URL": database_url} if database_url else {}
+    config = str(project / "config" / "watcher.yaml")
+    return CliRunner().invoke(cli, ["--config", config, *args], env=env, catch_exceptions=False)

@@ -7,21 +7,16 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-from support import EXAMPLE, write
+from click.testing import Result
+from support import EXAMPLE, run_cli, write
 from web.feedcheck import check_feed
-
-from watcher.cli.main import cli
 
 OLD = 1_000_000_000
 SHIPPED = {"libya", "wagner-libya", "raids", "pantsir"}
 
 
 def run(project: Path, url: str, *args: str) -> Result:
-    config = str(project / "config" / "watcher.yaml")
-    return CliRunner().invoke(
-        cli, ["--config", config, *args], env={"WATCHER_DATABASE_URL": url}, catch_exceptions=False
-    )
+    return run_cli(project, *args, database_url=url)
 
 
 @pytest.fixture

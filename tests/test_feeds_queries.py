@@ -11,12 +11,11 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from web.desk import T0, Desk, newsroom, open_desk
+from web.desk import T0, Desk
 
 from watcher.feeds import build_all, build_since
 from watcher.store.feeds import (
@@ -31,11 +30,9 @@ BIG_TABLES = ("hits", "article_versions", "articles")
 
 
 @pytest.fixture
-def desk(tmp_path: Path, database_url: str) -> Iterator[Desk]:
-    with open_desk(tmp_path / "project", database_url) as opened:
-        for batch, at in newsroom():
-            opened.ingest(batch, at)
-        yield opened
+def desk(ingested_desk: Desk) -> Desk:
+    """Articles ingested, no feed built yet: these tests build the feeds themselves."""
+    return ingested_desk
 
 
 @contextmanager

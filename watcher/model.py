@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 Field = Literal["title", "lead", "body", "source"]
 TEXT_FIELDS: tuple[Field, ...] = ("title", "lead", "body", "source")
@@ -50,3 +51,11 @@ class Span:
     start: int
     end: int
     text: str
+
+    def as_json(self) -> dict[str, Any]:
+        """The form stored in a hit's `matches` and printed by the CLI."""
+        return {"field": self.field, "start": self.start, "end": self.end, "text": self.text}
+
+    @classmethod
+    def from_json(cls, match: Mapping[str, Any]) -> Span:
+        return cls(match["field"], int(match["start"]), int(match["end"]), match["text"])

@@ -6,16 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-from support import EXAMPLE, REPO, write
+from click.testing import CliRunner
+from support import EXAMPLE, REPO, run_cli, write
 
 from watcher.cli.main import cli
 
-
-def run(project: Path, *args: str, database_url: str | None = None) -> Result:
-    env = {"WATCHER_DATABASE_URL": database_url} if database_url else {}
-    config = str(project / "config" / "watcher.yaml")
-    return CliRunner().invoke(cli, ["--config", config, *args], env=env, catch_exceptions=False)
+run = run_cli
 
 
 @pytest.fixture

@@ -8,10 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-from support import EXAMPLE, write
-
-from watcher.cli.main import cli
+from click.testing import Result
+from support import EXAMPLE, run_cli, write
 
 SHIPPED_HITS = {"libya", "wagner-libya", "raids", "pantsir"}
 
@@ -23,11 +21,7 @@ def desk(project: Path, database_url: str) -> tuple[Path, str]:
 
 
 def run(desk: tuple[Path, str], *args: str) -> Result:
-    project, url = desk
-    config = str(project / "config" / "watcher.yaml")
-    return CliRunner().invoke(
-        cli, ["--config", config, *args], env={"WATCHER_DATABASE_URL": url}, catch_exceptions=False
-    )
+    return run_cli(desk[0], *args, database_url=desk[1])
 
 
 def rules_yaml(desk: tuple[Path, str], text: str) -> None:

@@ -17,13 +17,19 @@ from watcher.web import build_app
 
 
 @pytest.fixture
-def desk(tmp_path: Path, database_url: str) -> Iterator[Desk]:
-    """The newsroom's articles ingested, every feed built."""
+def ingested_desk(tmp_path: Path, database_url: str) -> Iterator[Desk]:
+    """The newsroom's articles ingested and their hits recorded; no feed built yet."""
     with open_desk(tmp_path / "project", database_url) as opened:
         for batch, at in newsroom():
             opened.ingest(batch, at)
-        build_all(opened.services.sessions, opened.config.feeds, opened.ruleset)
         yield opened
+
+
+@pytest.fixture
+def desk(ingested_desk: Desk) -> Desk:
+    """The newsroom's articles ingested, every feed built."""
+    build_all(ingested_desk.services.sessions, ingested_desk.config.feeds, ingested_desk.ruleset)
+    return ingested_desk
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from watcher.store.articles import count_articles
 from watcher.store.files import count_files
 from watcher.store.hits import count_hits
 from watcher.store.ingest_errors import count_errors, list_errors
-from watcher.store.scans import ScanSummary, last_scan
+from watcher.store.scans import ScanRecord, ScanSummary, last_scan
 
 FORMAT_TEXT_JSON = click.Choice(["text", "json"])
 FORMAT_TABLE_JSON = click.Choice(["table", "json"])
@@ -61,44 +61,35 @@ def summary_line(summary: ScanSummary) -> str:
 @pass_state
 def status(state: CliState, fmt: str) -> None:
     """Counts of the archive, and the last scan."""
-    report = status_report(state)
+    counts, record = _status(state)
     if fmt == "json":
-        echo_json(report)
-        return
-    rows: list[tuple[str, Any]] = [(k, v) for k, v in report.items() if k != "last_scan"]
-    last = report["last_scan"]
-    rows.append(("last scan", "never" if last is None else f"{last['finished_at']}"))
-    if last is not None:
-        rows.append(
-            (
-                "last scan result",
-                summary_line(
-                    ScanSummary(
-                        **{
-                            k: last[k]
-                            for k in ("new", "changed", "unchanged", "errors", "hits", "seconds")
-                        }
-                    )
-                ),
-            )
+        last = (
+            None
+            if record is None
+            else {**record.summary.as_dict(), "finished_at": iso(record.finished_at)}
         )
+        echo_json({**counts, "last_scan": last})
+        return
+    rows: list[tuple[str, Any]] = list(counts.items())
+    if record is None:
+        rows.append(("last scan", "never"))
+    else:
+        rows.append(("last scan", iso(record.finished_at)))
+        rows.append(("last scan result", summary_line(record.summary)))
     echo_table("watcher status", ["what", "value"], rows)
 
 
-def status_report(state: CliState) -> dict[str, Any]:
+def _status(state: CliState) -> tuple[dict[str, int], ScanRecord | None]:
     rules = len(state.ruleset().enabled())
     with state.services().sessions() as session:
-        record = last_scan(session)
-        return {
+        counts = {
             "articles": count_articles(session),
             "files": count_files(session),
             "errors": count_errors(session),
             "hits": count_hits(session),
             "rules": rules,
-            "last_scan": None
-            if record is None
-            else {**record.summary.as_dict(), "finished_at": iso(record.finished_at)},
         }
+        return counts, last_scan(session)
 
 
 @click.command()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from watcher.cli.state import CliState, pass_state
-from watcher.store.db import make_engine, upgrade
 
 
 @click.group()
@@ -17,10 +16,5 @@ def db() -> None:
 @pass_state
 def db_upgrade(state: CliState) -> None:
     """Apply every pending migration (watcher also does this at start)."""
-    config = state.config()
-    engine = make_engine(config.database_url)
-    try:
-        upgrade(engine)
-    finally:
-        engine.dispose()
+    state.services()  # opening the database applies every pending migration
     click.echo("database is up to date")

@@ -145,9 +145,7 @@ def _found_json(found: Found) -> dict[str, object]:
         "path": found.path,
         "article_id": found.article_id,
         "title": found.article.title,
-        "matches": [
-            {"field": s.field, "start": s.start, "end": s.end, "text": s.text} for s in found.spans
-        ],
+        "matches": [span.as_json() for span in found.spans],
     }
 
 

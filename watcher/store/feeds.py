@@ -79,10 +79,6 @@ class ArticlePage:
     hits: tuple[ArticleHit, ...]
 
 
-def spans_from_json(matches: Sequence[Mapping[str, Any]]) -> tuple[Span, ...]:
-    return tuple(Span(m["field"], int(m["start"]), int(m["end"]), m["text"]) for m in matches)
-
-
 def known_rules(session: Session) -> dict[str, int]:
     """Every rule the database knows: name -> id."""
     rows = session.execute(select(RULES.c.name, RULES.c.id))
@@ -194,7 +190,7 @@ def _spans_of_version(hits: Sequence[Any], version_id: int) -> tuple[Span, ...]:
 
 
 def _spans(row: Any) -> tuple[Span, ...]:
-    return spans_from_json(row.matches)
+    return tuple(Span.from_json(match) for match in row.matches)
 
 
 def _versions(session: Session, version_ids: Sequence[int]) -> dict[int, Any]:

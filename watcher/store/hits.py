@@ -42,10 +42,6 @@ class HitView:
     matches: list[dict[str, Any]]
 
 
-def spans_to_json(spans: Sequence[Span]) -> list[dict[str, Any]]:
-    return [{"field": s.field, "start": s.start, "end": s.end, "text": s.text} for s in spans]
-
-
 def record_hits(session: Session, hits: Sequence[NewHit], now: datetime) -> int:
     """Insert the hits not yet recorded for their rule and article; return how many were new."""
     rows = [
@@ -56,7 +52,7 @@ def record_hits(session: Session, hits: Sequence[NewHit], now: datetime) -> int:
             "article_version_id": hit.article_version_id,
             "matched_at": now,
             "backfill": hit.backfill,
-            "matches": spans_to_json(hit.spans),
+            "matches": [span.as_json() for span in hit.spans],
         }
         for hit in hits
     ]

@@ -91,6 +91,24 @@ def test_negation_only_query_loads_with_a_warning(tmp_path: Path) -> None:
     assert ruleset.warnings[0].startswith(f'{path}:3:12: rule "quiet": query: ')
 
 
+def test_lower_case_operator_warns_at_its_column_and_the_rule_still_loads(tmp_path: Path) -> None:
+    path = rules_file(
+        tmp_path,
+        "rules:\n"
+        "  - name: softs\n"
+        "    query: coffee or cocoa\n"
+        "  - name: quoted\n"
+        "    query: 'sugar and  spice'\n",
+    )
+    ruleset = load_rules([path])
+    assert [rule.name for rule in ruleset.rules] == ["softs", "quoted"]
+    assert [w.split(" — ")[0] for w in ruleset.warnings] == [
+        f'{path}:3:19: rule "softs": query: "or" is searched as a word here',
+        f'{path}:5:19: rule "quoted": query: "and" is searched as a word here',
+    ]
+    assert all("did you mean" in w for w in ruleset.warnings)
+
+
 RULE_ERRORS = [
     pytest.param(
         "rules:\n  - name: raids\n    query: 'a OR b)'\n",

@@ -15,7 +15,9 @@ from ruamel.yaml.comments import CommentedMap
 from watcher.config import Duration
 from watcher.errors import ConfigError, ConfigErrors, Location, RuleError, WatcherError
 from watcher.model import Field as TextField
+from watcher.query.check import location as query_location
 from watcher.query.compile import CompiledQuery, compile_query, keywords_query
+from watcher.query.parse import QueryWarning
 from watcher.yamlsource import parse_yaml, position, validation_errors
 
 FieldName = Literal["title", "lead", "body"]  # `source` only through `source:` in a query
@@ -226,8 +228,17 @@ def _compile_rule(raw: Any, defaults: Defaults, source: _RuleSource) -> tuple[Ru
         backfill=model.backfill,
         location=source.at("name"),
     )
-    warnings = [f"{source.in_query()}: {source.label()}: query: {w}" for w in compiled.warnings]
-    return rule, warnings
+    return rule, [_warning(warning, query, source) for warning in compiled.warnings]
+
+
+def _warning(warning: QueryWarning, query: str, source: _RuleSource) -> str:
+    """`file:line:col: rule "x": query: message`, at the warning's place in the query."""
+    if warning.offset is None:
+        where = source.in_query()
+    else:
+        inside = query_location(query, warning.offset)
+        where = source.in_query(inside.line, inside.col)
+    return f"{where}: {source.label()}: query: {warning.message}"
 
 
 _INDEX_PREFIX = re.compile(r"^(rules)?\[\d+\]\.?")

@@ -88,6 +88,37 @@ def test_rules_check_lists_rules_with_parsed_queries(desk) -> None:
     assert "4 rules OK" in result.stdout
 
 
+def test_rules_check_shows_the_grouping_in_full_parentheses(desk) -> None:
+    rules_yaml(
+        desk,
+        "rules:\n"
+        "  - name: libya\n    query: Libya OR Tripoli -football\n    tags: [mena]\n"
+        "  - name: off\n    query: a OR b AND c\n    enabled: false\n",
+    )
+    result = run(desk, "rules", "check")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "libya (in title, lead, body; tags mena)",
+        "  query:     Libya OR Tripoli -football",
+        "  parsed as: (Libya OR Tripoli) AND NOT football",
+        "off (in title, lead, body; disabled)",
+        "  query:     a OR b AND c",
+        "  parsed as: a OR (b AND c)",
+        "2 rules OK",
+    ]
+
+
+def test_rules_check_warns_about_lower_case_operators(desk) -> None:
+    rules_yaml(desk, "rules:\n  - name: softs\n    query: coffee or cocoa\n")
+    result = run(desk, "rules", "check")
+    assert result.exit_code == 0
+    [warning] = result.stderr.splitlines()
+    assert warning.startswith("warning: ")
+    assert 'config/rules.yaml:3:19: rule "softs": query: "or" is searched as a word' in warning
+    assert "did you mean OR?" in warning
+    assert "parsed as: coffee AND or AND cocoa" in result.stdout
+
+
 def test_rules_check_reports_every_error_and_exits_2(desk) -> None:
     rules_yaml(
         desk,

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from query import grouping
 from reference import Reference
 
 from watcher.analysis import AnalyzedArticle, analyze
 from watcher.model import TEXT_FIELDS, Field
 from watcher.percolator import Percolator
-from watcher.query import compile_node, parse_query, render
+from watcher.query import compile_node, compile_query, parse_query, render
 from watcher.query.nodes import Near, Node, Not, Phrase, Term, conj, disj
 
 SETTINGS = settings(max_examples=300, deadline=None, derandomize=True, database=None)
@@ -29,6 +30,7 @@ TEXT_WORDS = [
     "al-Sarraj",
     "Haftar's",
     "U.S.",
+    "Tripoli",
     "x",
     "y",
 ]
@@ -52,6 +54,9 @@ def _extend(children: st.SearchStrategy[Node]) -> st.SearchStrategy[Node]:
 queries = st.recursive(leaf, _extend, max_leaves=6)
 texts = st.lists(st.sampled_from(TEXT_WORDS), max_size=10).map(" ".join)
 articles = st.fixed_dictionaries(dict.fromkeys(TEXT_FIELDS, texts))
+# Articles made of the query generator's own words, so that most articles tell groupings apart.
+query_texts = st.lists(st.sampled_from([*grouping.TEXT_WORDS, "x"]), max_size=6).map(" ".join)
+query_articles = st.fixed_dictionaries(dict.fromkeys(TEXT_FIELDS, query_texts))
 rule_fields = st.sampled_from([("title", "lead", "body"), ("title",), ("body", "lead")])
 rules = st.lists(st.tuples(queries, rule_fields, st.booleans()), min_size=1, max_size=8)
 
@@ -74,6 +79,25 @@ def test_percolator_agrees_with_reference(
             if spans is not None:
                 expected[f"r{i}"] = spans
         assert got == expected
+
+
+@SETTINGS
+@given(
+    expression=grouping.expressions,
+    fields=rule_fields,
+    docs=st.lists(query_articles, min_size=1, max_size=4),
+)
+def test_query_text_matches_as_the_reference_reads_it(
+    expression: grouping.Expression, fields: tuple[Field, ...], docs: list[dict[str, str]]
+) -> None:
+    """From text: implicit AND, OR, AND, NOT, -, + in any mix, through parser and percolator,
+    against the independent grouping and the naive matcher."""
+    text = grouping.text_of(expression)
+    percolator = Percolator({"q": compile_query(text, fields=fields)})
+    reference = Reference(grouping.expected_node(expression), fields=fields, case_sensitive=False)
+    for doc in docs:
+        got = percolator.match_analyzed(AnalyzedArticle.from_texts(**doc)).get("q")
+        assert got == reference.match(doc), text
 
 
 @SETTINGS

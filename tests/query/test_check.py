@@ -31,7 +31,35 @@ NEGATION_ONLY = "can match by negation alone"
 def test_negation_only_warning(query: str, warns: bool) -> None:
     warnings = check.warnings(parse_query(query))
     assert any(NEGATION_ONLY in w for w in warnings) is warns
-    assert compile_query(query).warnings == warnings
+    assert tuple(w.message for w in compile_query(query).warnings) == warnings
+
+
+@pytest.mark.parametrize(
+    ("query", "offsets"),
+    [
+        pytest.param("coffee or cocoa", [7], id="or"),
+        pytest.param("coffee and cocoa", [7], id="and"),
+        pytest.param("coffee not cocoa", [7], id="not"),
+        pytest.param("a Or b", [2], id="mixed-case"),
+        pytest.param("a and b or not c", [2, 8, 11], id="several"),
+        pytest.param("(a or b) c", [3], id="in-group"),
+        pytest.param("title:(a or b)", [9], id="in-field-group"),
+        pytest.param("a OR b", [], id="operator"),
+        pytest.param('a "or" b', [], id="quoted-word"),
+        pytest.param("or a", [], id="first-word"),
+        pytest.param("a or", [], id="last-word"),
+        pytest.param("a AND or AND b", [], id="between-explicit-operators"),
+        pytest.param("a -or b", [], id="negated-word"),
+        pytest.param("oregon orbit", [], id="longer-words"),
+    ],
+)
+def test_lower_case_operator_warning(query: str, offsets: list[int]) -> None:
+    warnings = compile_query(query).warnings
+    assert [w.offset for w in warnings] == offsets
+    for warning in warnings:
+        word = query[warning.offset or 0 :].split(" ", maxsplit=1)[0].strip("()")
+        assert warning.message.startswith(f'"{word}" is searched as a word here — did you mean ')
+        assert f"did you mean {word.upper()}?" in warning.message
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from hypothesis import given, settings
+from query import grouping
 
 from watcher.errors import QuerySyntaxError, RuleError
 from watcher.query import parse_query, render
@@ -36,6 +38,49 @@ def t(text: str, field: str | None = None) -> Term:
         pytest.param("a AND (b AND c)", And((t("a"), t("b"), t("c"))), id="and-flattened"),
         pytest.param("(a OR b) OR c", Or((t("a"), t("b"), t("c"))), id="or-flattened"),
         pytest.param("NOT NOT a", Not(Not(t("a"))), id="double-not"),
+        # issue 9: a prefix operator after an OR must not bind to the OR's last word
+        pytest.param(
+            "Libya OR Tripoli -football",
+            And((Or((t("Libya"), t("Tripoli"))), Not(t("football")))),
+            id="minus-after-or",
+        ),
+        pytest.param(
+            "Libya OR Libyan +Haftar",
+            And((Or((t("Libya"), t("Libyan"))), t("Haftar"))),
+            id="plus-after-or",
+        ),
+        pytest.param(
+            "Libya OR Tripoli NOT football",
+            And((Or((t("Libya"), t("Tripoli"))), Not(t("football")))),
+            id="not-after-or",
+        ),
+        pytest.param(
+            "a OR b -c d", And((Or((t("a"), t("b"))), Not(t("c")), t("d"))), id="minus-then-word"
+        ),
+        pytest.param(
+            "a OR b -c OR d",
+            And((Or((t("a"), t("b"))), Or((Not(t("c")), t("d"))))),
+            id="minus-between-ors",
+        ),
+        pytest.param(
+            "title:(a OR b -c)",
+            And((Or((t("a", "title"), t("b", "title"))), Not(t("c", "title")))),
+            id="minus-after-or-in-field-group",
+        ),
+        pytest.param(
+            "a OR b AND -c", Or((t("a"), And((t("b"), Not(t("c")))))), id="minus-after-and"
+        ),
+        pytest.param("a -b OR c", And((t("a"), Or((Not(t("b")), t("c"))))), id="minus-before-or"),
+        pytest.param("-a OR b", Or((Not(t("a")), t("b"))), id="leading-minus-in-or"),
+        pytest.param(
+            "-(a OR b) c", And((Not(Or((t("a"), t("b")))), t("c"))), id="minus-before-group"
+        ),
+        pytest.param("-+a", Not(t("a")), id="minus-plus"),
+        pytest.param(
+            "a OR b +c -d",
+            And((Or((t("a"), t("b"))), t("c"), Not(t("d")))),
+            id="plus-and-minus-after-or",
+        ),
         pytest.param(
             "a and b or not c",
             And(tuple(t(w) for w in ("a", "and", "b", "or", "not", "c"))),
@@ -81,6 +126,13 @@ def test_parse(query: str, expected: Node) -> None:
         pytest.param("Libya Wagner OR Haftar", "Libya AND (Wagner OR Haftar)", id="precedence"),
         pytest.param("a OR b AND c", "a OR (b AND c)", id="and-in-or"),
         pytest.param("+x -y", "x AND NOT y", id="plus-minus"),
+        pytest.param(
+            "Libya OR Tripoli -football",
+            "(Libya OR Tripoli) AND NOT football",
+            id="minus-after-or",
+        ),
+        pytest.param("a OR b -c OR d", "(a OR b) AND (NOT c OR d)", id="minus-between-ors"),
+        pytest.param("title:(a OR b -c)", "title:((a OR b) AND NOT c)", id="field-group-minus"),
         pytest.param("body:(a OR b) title:c", "body:(a OR b) AND title:c", id="field-group"),
         pytest.param("title:a title:b", "title:(a AND b)", id="common-field-grouped"),
         pytest.param("al-Sarraj", '"al Sarraj"', id="split-word"),
@@ -174,3 +226,12 @@ def test_parse_is_thread_safe() -> None:
     expected = [parse_query(q) for q in queries]
     with ThreadPoolExecutor(max_workers=8) as pool:
         assert list(pool.map(parse_query, queries)) == expected
+
+
+@settings(max_examples=500, deadline=None, derandomize=True, database=None)
+@given(expression=grouping.expressions)
+def test_grouping_agrees_with_an_independent_precedence_parser(
+    expression: grouping.Expression,
+) -> None:
+    text = grouping.text_of(expression)
+    assert parse_query(text) == grouping.expected_node(expression), text

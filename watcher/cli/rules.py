@@ -12,13 +12,14 @@ from rich.text import Text
 
 from watcher.articles import ReadContext, read_article
 from watcher.cli.options import DURATION
-from watcher.cli.output import console, echo_json, echo_table
+from watcher.cli.output import console, echo_json
 from watcher.cli.state import CliState, pass_state
 from watcher.errors import ConfigError, WatcherError
 from watcher.matching import backfill_rule
 from watcher.model import Article, Span
 from watcher.percolator import Percolator
 from watcher.query.compile import CompiledQuery, compile_query
+from watcher.rules import Rule
 from watcher.store.articles import latest_versions
 
 SNIPPET_CONTEXT = 80
@@ -32,22 +33,29 @@ def rules() -> None:
 @rules.command()
 @pass_state
 def check(state: CliState) -> None:
-    """Validate every rule file; list each rule with its parsed query."""
+    """Validate every rule file; list each rule with its query as parsed, fully parenthesized."""
     ruleset = state.ruleset()
     for warning in ruleset.warnings:
         click.echo(f"warning: {warning}", err=True)
-    rows = [
-        (
-            rule.name,
-            rule.compiled.normalized,
-            ", ".join(rule.tags),
-            ", ".join(rule.fields),
-            "" if rule.enabled else "disabled",
-        )
-        for rule in ruleset.rules
-    ]
-    echo_table(None, ["rule", "query", "tags", "fields", "state"], rows)
+    for rule in ruleset.rules:
+        click.echo("\n".join(_rule_lines(rule)))
     click.echo(f"{len(ruleset.rules)} rules OK")
+
+
+def _rule_lines(rule: Rule) -> list[str]:
+    """One rule as `rules check` shows it: name and settings, the query and how it was read."""
+    settings = [f"in {', '.join(rule.fields)}"]
+    if rule.tags:
+        settings.append(f"tags {', '.join(rule.tags)}")
+    if rule.case_sensitive:
+        settings.append("case-sensitive")
+    if not rule.enabled:
+        settings.append("disabled")
+    return [
+        f"{rule.name} ({'; '.join(settings)})",
+        f"  query:     {' '.join(rule.query.split())}",
+        f"  parsed as: {rule.compiled.normalized}",
+    ]
 
 
 @dataclass(frozen=True, slots=True)

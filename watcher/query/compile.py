@@ -18,7 +18,7 @@ from watcher.errors import RuleError
 from watcher.model import TEXT_FIELDS, Field
 from watcher.query import check
 from watcher.query.nodes import And, Near, Node, Not, Phrase, Term, render
-from watcher.query.parse import parse_query
+from watcher.query.parse import QueryWarning, parse_with_warnings
 
 DEFAULT_FIELDS: tuple[Field, ...] = ("title", "lead", "body")
 FIELD_BITS: Mapping[Field, int] = MappingProxyType({f: 1 << i for i, f in enumerate(TEXT_FIELDS)})
@@ -73,14 +73,15 @@ Matcher = WordLeaf | PhraseLeaf | AllOf | AnyOf | Negated
 
 @dataclass(frozen=True, slots=True)
 class CompiledQuery:
-    """A rule's query, ready to match; `normalized` is the parsed query written back."""
+    """A rule's query, ready to match; `normalized` is the parsed query written back, every
+    group in parentheses, so that a user sees how the query was read."""
 
     text: str
     normalized: str
     root: Matcher
     fields: tuple[Field, ...]
     case_sensitive: bool
-    warnings: tuple[str, ...]
+    warnings: tuple[QueryWarning, ...]
 
 
 def field_mask(fields: Iterable[Field]) -> int:
@@ -165,6 +166,7 @@ def compile_node(
     text: str | None = None,
     fields: tuple[Field, ...] = DEFAULT_FIELDS,
     case_sensitive: bool = False,
+    parse_warnings: tuple[QueryWarning, ...] = (),
 ) -> CompiledQuery:
     """Compile an already parsed query (`text` defaults to its rendering)."""
     mask = _check_fields(tuple(fields))
@@ -176,7 +178,7 @@ def compile_node(
         root=root,
         fields=tuple(fields),
         case_sensitive=case_sensitive,
-        warnings=check.warnings(node),
+        warnings=parse_warnings + tuple(QueryWarning(w) for w in check.warnings(node)),
     )
 
 
@@ -184,8 +186,14 @@ def compile_query(
     text: str, *, fields: tuple[Field, ...] = DEFAULT_FIELDS, case_sensitive: bool = False
 ) -> CompiledQuery:
     """Parse, check and compile one query; raises `QuerySyntaxError` with line and col."""
-    node = parse_query(text)
-    return compile_node(node, text=text, fields=fields, case_sensitive=case_sensitive)
+    parsed = parse_with_warnings(text)
+    return compile_node(
+        parsed.node,
+        text=text,
+        fields=fields,
+        case_sensitive=case_sensitive,
+        parse_warnings=parsed.warnings,
+    )
 
 
 def _quote(keyword: str) -> str:

@@ -1,15 +1,20 @@
-"""Query text -> our AST: luqum parses (thread-safe), we convert, check and locate errors.
+"""Query text -> our AST: luqum parses (thread-safe), we regroup, convert, check and locate.
 
-luqum's grammar already has the precedence the SPEC asks for, loosest first: implicit
-AND (a bare space), OR, AND, then NOT/-/+. Its operators are upper-case only. Words go
-through the analyzer without case folding, so `al-Sarraj` becomes the phrase "al Sarraj".
-luqum keeps an error's position only in its message text; we turn it into line:col.
+luqum tokenizes and finds the atoms (words, phrases, groups, fields), but its grammar does not
+always group operators as the SPEC says: it reads `a OR b -c` as `a OR (b AND NOT c)`. So
+the operators of each parenthesis level are laid flat, in the order they were written, and
+grouped again here with the SPEC's precedence, loosest first: a bare space (implicit AND),
+OR, AND, then NOT/-/+. Operators are upper-case only; a lower-case `or` between two words is
+a word, with a warning. Words go through the analyzer without case folding, so `al-Sarraj`
+becomes the phrase "al Sarraj". luqum keeps an error's position only in its message text;
+we turn it into line:col.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from types import MappingProxyType
 
 from luqum import tree
@@ -41,8 +46,27 @@ _HINTS: Mapping[str, str] = MappingProxyType(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class QueryWarning:
+    """Something allowed but probably not meant; `offset` into the query text, if it has one."""
+
+    message: str
+    offset: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedQuery:
+    node: Node
+    warnings: tuple[QueryWarning, ...]
+
+
 def parse_query(text: str) -> Node:
     """Parse one query into our AST, or raise `QuerySyntaxError` with line and col."""
+    return parse_with_warnings(text).node
+
+
+def parse_with_warnings(text: str) -> ParsedQuery:
+    """Parse one query, keeping the warnings found on the way (lower-case operators)."""
     check.check_not_empty(text)
     try:
         luqum_tree = luqum_parse(text)
@@ -52,7 +76,9 @@ def parse_query(text: str) -> Node:
         raise _illegal_character(text, str(exc)) from None
     except ValueError:  # luqum's int() of a proximity distance such as ~1.5
         raise _bad_distance(text) from None
-    return _Converter(text).convert(luqum_tree, None)
+    converter = _Converter(text)
+    node = converter.convert(luqum_tree, None)
+    return ParsedQuery(node, tuple(converter.warnings))
 
 
 def _token_at(text: str, offset: int) -> str:
@@ -128,12 +154,57 @@ def _unescape(raw: str) -> str:
 
 _Handler = Callable[["_Converter", tree.Item, Field | None], Node]
 
+# Binary operators, loosest first; each level of a flat run is split on its operator.
+_LEVELS = (" ", "OR", "AND")
+_BINARY: Mapping[type[tree.Item], str] = MappingProxyType(
+    {tree.UnknownOperation: " ", tree.OrOperation: "OR", tree.AndOperation: "AND"}
+)
+_UNARY = (tree.Not, tree.Prohibit, tree.Plus)
+_LOOKALIKES = frozenset({"and", "or", "not"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Operand:
+    """An atom (word, phrase, group, field) with the NOT/-/+ written before it."""
+
+    prefixes: tuple[tree.Item, ...]
+    atom: tree.Item
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """One parenthesis level laid flat: operands with `operators[i]` between i and i + 1."""
+
+    operands: list[_Operand]
+    operators: list[str]
+
+
+def _flatten(item: tree.Item) -> _Run:
+    """`item`'s operands and operators in written order; groups and fields stay whole."""
+    operator = _BINARY.get(type(item))
+    if operator is not None:
+        run = _Run([], [])
+        for index, child in enumerate(item.children):
+            part = _flatten(child)
+            if index:
+                run.operators.append(operator)
+            run.operands.extend(part.operands)
+            run.operators.extend(part.operators)
+        return run
+    if isinstance(item, _UNARY):
+        run = _flatten(item.a)
+        first = run.operands[0]
+        run.operands[0] = _Operand((item, *first.prefixes), first.atom)
+        return run
+    return _Run([_Operand((), item)], [])
+
 
 class _Converter:
     """One luqum tree -> our nodes, with the query text at hand for error positions."""
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self.warnings: list[QueryWarning] = []
 
     def convert(self, item: tree.Item, field: Field | None) -> Node:
         handler = _HANDLERS.get(type(item))
@@ -145,14 +216,57 @@ class _Converter:
         return check.error(message, self.text, offset or 0)
 
     def operation(self, item: tree.Item, field: Field | None) -> Node:
-        children = (self.convert(child, field) for child in item.children)
-        return disj(children) if isinstance(item, tree.OrOperation) else conj(children)
+        """Operators and prefixes, regrouped with the SPEC's precedence (see the docstring)."""
+        run = _flatten(item)
+        self._warn_lookalikes(run)
+        return self._group(run.operands, run.operators, 0, field)
 
-    def negation(self, item: tree.Item, field: Field | None) -> Node:
-        return Not(self.convert(item.a, field))
+    def _group(
+        self,
+        operands: Sequence[_Operand],
+        operators: Sequence[str],
+        level: int,
+        scope: Field | None,
+    ) -> Node:
+        """Split on the loosest operator left, group each side with the tighter ones."""
+        if level == len(_LEVELS):  # every operator split off: one operand is left
+            return self._operand(operands[0], scope)
+        parts, start, tighter = [], 0, level + 1
+        for index, operator in enumerate(operators):
+            if operator == _LEVELS[level]:
+                side = operands[start : index + 1], operators[start:index]
+                parts.append(self._group(*side, tighter, scope))
+                start = index + 1
+        parts.append(self._group(operands[start:], operators[start:], tighter, scope))
+        return disj(parts) if _LEVELS[level] == "OR" else conj(parts)
 
-    def plus(self, item: tree.Item, field: Field | None) -> Node:
-        return self.convert(item.a, field)
+    def _operand(self, operand: _Operand, field: Field | None) -> Node:
+        node = self.convert(operand.atom, field)
+        for prefix in reversed(operand.prefixes):
+            if not isinstance(prefix, tree.Plus):  # +x is x: every bare term is required
+                node = Not(node)
+        return node
+
+    def _warn_lookalikes(self, run: _Run) -> None:
+        """`coffee or cocoa` looks for the word "or": say so when it stands between words."""
+        operands, operators = run.operands, run.operators
+        for index in range(1, len(operands) - 1):
+            operand = operands[index]
+            atom = operand.atom
+            if (
+                not operand.prefixes
+                and isinstance(atom, tree.Word)
+                and atom.value.lower() in _LOOKALIKES
+                and operators[index - 1] == operators[index] == " "
+            ):
+                word, operator = atom.value, atom.value.upper()
+                self.warnings.append(
+                    QueryWarning(
+                        f'"{word}" is searched as a word here — did you mean {operator}? '
+                        f'Operators are upper case; to search for the word, quote it: "{word}"',
+                        atom.pos,
+                    )
+                )
 
     def group(self, item: tree.Item, field: Field | None) -> Node:
         return self.convert(item.expr, field)
@@ -214,9 +328,9 @@ _HANDLERS: Mapping[type[tree.Item], _Handler] = MappingProxyType(
         tree.UnknownOperation: _Converter.operation,
         tree.AndOperation: _Converter.operation,
         tree.OrOperation: _Converter.operation,
-        tree.Not: _Converter.negation,
-        tree.Prohibit: _Converter.negation,
-        tree.Plus: _Converter.plus,
+        tree.Not: _Converter.operation,
+        tree.Prohibit: _Converter.operation,
+        tree.Plus: _Converter.operation,
         tree.Group: _Converter.group,
         tree.FieldGroup: _Converter.group,
         tree.SearchField: _Converter.search_field,

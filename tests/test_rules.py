@@ -139,8 +139,30 @@ RULE_ERRORS = [
     pytest.param("rules:\n  - name: x\n    query: '\"open phrase'\n", "3:", id="open-quote"),
     pytest.param(
         "rules:\n  - name: Bad_Name\n    query: a\n",
-        '2:5: rule "Bad_Name": name: string should match pattern',
+        '2:5: rule "Bad_Name": name: "Bad_Name" is not allowed — use lower-case letters, '
+        'digits and "-" (at most 100), e.g. bad-name',
         id="bad-name",
+    ),
+    pytest.param(
+        "rules:\n  - name: x\n    query: a\n    tags: energy\n",
+        '4:5: rule "x": tags: expected a list like [energy]',
+        id="tags-not-a-list",
+    ),
+    pytest.param(
+        "rules:\n  - name: x\n    query: a\n    tags: [mena, Energy]\n",
+        '4:18: rule "x": tags[1]: "Energy" is not allowed — use lower-case letters, digits '
+        'and "-" (at most 100), e.g. energy',
+        id="tag-upper-case",
+    ),
+    pytest.param(
+        "rules:\n  - name: x\n    query: a\n    fields: title\n",
+        '4:5: rule "x": fields: expected a list like [title]',
+        id="fields-not-a-list",
+    ),
+    pytest.param(
+        "rules:\n  - name: x\n    keywords: Pantsir\n",
+        '3:5: rule "x": keywords: expected a list like [Pantsir]',
+        id="keywords-not-a-list",
     ),
     pytest.param(
         "rules:\n  - name: x\n    qurey: a\n", '3:5: rule "x": qurey: unknown key', id="unknown-key"
@@ -190,6 +212,30 @@ def test_rule_errors_name_file_line_and_column(tmp_path: Path, text: str, expect
     assert len(errors) == 1, errors
     assert errors[0].startswith(f"{path}:{expected}"), errors[0]
     assert "\n" not in errors[0]
+
+
+def test_a_duplicate_is_reported_even_when_the_first_copy_has_an_error(tmp_path: Path) -> None:
+    first = rules_file(
+        tmp_path,
+        "rules:\n  - name: libya\n    query: 'Libya)'\n  - name: libya\n    query: Libya\n",
+    )
+    second = rules_file(tmp_path, "rules:\n  - name: libya\n    query: b\n", name="rules.d/x.yaml")
+    assert [error.split(" — ")[0] for error in errors_of(first, second)] == [
+        f'{first}:3:18: rule "libya": query: unexpected ")"',
+        f'{first}:4:5: rule "libya": name: already used at {first}:2:5',
+        f'{second}:2:5: rule "libya": name: already used at {first}:2:5',
+    ]
+
+
+def test_errors_come_sorted_by_file_then_line(tmp_path: Path) -> None:
+    first = rules_file(
+        tmp_path,
+        "rules:\n  - name: a\n    query: x\n  - name: b\n    query: 'y)'\n"
+        "  - name: a\n    query: z\n  - name: c\n    query: w\n    tags: T\n",
+    )
+    second = rules_file(tmp_path, "rules:\n  - name: B\n    query: q\n", name="rules.d/x.yaml")
+    lines = [error.split(": rule")[0] for error in errors_of(first, second)]
+    assert lines == [f"{first}:5:14", f"{first}:6:5", f"{first}:10:5", f"{second}:2:5"]
 
 
 def test_duplicate_names_across_files_name_both_places(tmp_path: Path) -> None:

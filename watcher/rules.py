@@ -9,7 +9,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 from ruamel.yaml.comments import CommentedMap
 
 from watcher.config import Duration
@@ -21,25 +29,54 @@ from watcher.query.parse import QueryWarning
 from watcher.yamlsource import parse_yaml, position, validation_errors
 
 FieldName = Literal["title", "lead", "body"]  # `source` only through `source:` in a query
-NAME_PATTERN = r"^[a-z0-9-]+$"
+NAME_PATTERN = re.compile(r"[a-z0-9-]+")
+NAME_MAX_LENGTH = 100
 DEFAULT_FIELDS: tuple[FieldName, ...] = ("title", "lead", "body")
+
+
+def check_name(value: str) -> str:
+    """A rule or tag name: it names feed files and URLs, so lower-case letters, digits, '-'."""
+    if NAME_PATTERN.fullmatch(value) and len(value) <= NAME_MAX_LENGTH:
+        return value
+    suggestion = "-".join(re.findall(r"[a-z0-9]+", value.lower()))[:NAME_MAX_LENGTH] or "news"
+    return _refuse(
+        f'"{value}" is not allowed — use lower-case letters, digits and "-" '
+        f"(at most {NAME_MAX_LENGTH}), e.g. {suggestion}"
+    )
+
+
+def _refuse(message: str) -> str:
+    raise ValueError(message)
+
+
+def as_list(value: object) -> object:
+    """A list where the YAML gave a single value: refused, showing the list to write."""
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        raise ValueError(f"expected a list like [{value}]")
+    return value
+
+
+Name = Annotated[str, AfterValidator(check_name)]
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+Fields = Annotated[tuple[FieldName, ...], BeforeValidator(as_list)]
+
+
 class Defaults(_Model):
-    fields: tuple[FieldName, ...] = Field(default=DEFAULT_FIELDS, min_length=1)
+    fields: Fields = Field(default=DEFAULT_FIELDS, min_length=1)
 
 
 class RuleModel(_Model):
-    name: Annotated[str, Field(pattern=NAME_PATTERN, max_length=100)]
+    name: Name
     title: str | None = None
     query: str | None = None
-    keywords: tuple[str, ...] | None = None
-    tags: tuple[Annotated[str, Field(pattern=NAME_PATTERN)], ...] = ()
-    fields: tuple[FieldName, ...] | None = None
+    keywords: Annotated[tuple[str, ...], BeforeValidator(as_list)] | None = None
+    tags: Annotated[tuple[Name, ...], BeforeValidator(as_list)] = ()
+    fields: Fields | None = None
     case_sensitive: bool = False
     enabled: bool = True
     backfill: Duration | None = None
@@ -94,7 +131,8 @@ class RuleSet:
 
 
 def load_rules(paths: Sequence[Path], *, shown: Mapping[Path, str] | None = None) -> RuleSet:
-    """Read every rule file; raise ConfigErrors listing every problem in every file."""
+    """Read every rule file; raise ConfigErrors listing every problem in every file, sorted
+    by file and line."""
     errors: list[ConfigError] = []
     warnings: list[str] = []
     loaded: list[_LoadedFile] = []
@@ -104,16 +142,23 @@ def load_rules(paths: Sequence[Path], *, shown: Mapping[Path, str] | None = None
             loaded.append(_load_file(path, name, errors, warnings))
         except ConfigError as error:
             errors.append(error)
-    rules = [rule for file in loaded for rule in file.rules]
-    errors.extend(_duplicate_names(rules))
+    errors.extend(_duplicate_names([named for file in loaded for named in file.names]))
     if errors:
-        raise ConfigErrors(errors)
+        order = {(shown or {}).get(path, str(path)): i for i, path in enumerate(paths)}
+        raise ConfigErrors(sorted(errors, key=lambda error: _error_order(error, order)))
     return RuleSet(
-        rules=tuple(rules),
+        rules=tuple(rule for file in loaded for rule in file.rules),
         warnings=tuple(warnings),
         subscribers=tuple(s for file in loaded for s in file.subscribers),
         default_fields=loaded[0].default_fields if loaded else DEFAULT_FIELDS,
     )
+
+
+def _error_order(error: ConfigError, files: Mapping[str, int]) -> tuple[int, int, int]:
+    location = error.location
+    if location is None:
+        return (-1, 0, 0)
+    return (files.get(str(location.path), len(files)), location.line or 0, location.col or 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +166,7 @@ class _LoadedFile:
     rules: list[Rule]
     subscribers: list[dict[str, Any]]
     default_fields: tuple[TextField, ...]
+    names: list[tuple[str, Location]]  # every rule's name, valid or not, for duplicates
 
 
 def _load_file(
@@ -139,11 +185,13 @@ def _load_file(
         parsed = RulesDocument.model_validate(dict(document))
     except ValidationError as exc:
         errors.extend(validation_errors(exc, document, shown))
-        return _LoadedFile([], [], DEFAULT_FIELDS)
+        return _LoadedFile([], [], DEFAULT_FIELDS, [])
     lines = text.splitlines()
-    rules = []
+    loaded = _LoadedFile([], parsed.subscribers, parsed.defaults.fields, [])
     for index, raw in enumerate(parsed.rules):
         source = _RuleSource(document["rules"], index, shown, lines)
+        if isinstance(raw, Mapping) and isinstance(raw.get("name"), str):
+            loaded.names.append((raw["name"], source.at("name")))
         try:
             rule, warning = _compile_rule(raw, parsed.defaults, source)
         except ConfigErrors as exc:
@@ -152,10 +200,9 @@ def _load_file(
         except ConfigError as exc:
             errors.append(exc)
             continue
-        rules.append(rule)
-        if warning:
-            warnings.extend(warning)
-    return _LoadedFile(rules, parsed.subscribers, parsed.defaults.fields)
+        loaded.rules.append(rule)
+        warnings.extend(warning)
+    return loaded
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,18 +299,18 @@ def _relabel(error: ConfigError, source: _RuleSource) -> ConfigError:
     return RuleError(f"{source.label()}: {message}", error.location)
 
 
-def _duplicate_names(rules: Sequence[Rule]) -> list[ConfigError]:
-    first: dict[str, Rule] = {}
+def _duplicate_names(names: Sequence[tuple[str, Location]]) -> list[ConfigError]:
+    first: dict[str, Location] = {}
     errors: list[ConfigError] = []
-    for rule in rules:
-        if rule.name in first:
+    for name, location in names:
+        if name in first:
             errors.append(
                 RuleError(
-                    f'rule "{rule.name}": name: already used at {first[rule.name].location} '
+                    f'rule "{name}": name: already used at {first[name]} '
                     "— rule names must be unique across all rule files",
-                    rule.location,
+                    location,
                 )
             )
         else:
-            first[rule.name] = rule
+            first[name] = location
     return errors

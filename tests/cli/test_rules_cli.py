@@ -1,37 +1,14 @@
-"""`watcher rules check|test|backfill`, `hits`, and hits recorded by `scan`."""
+"""`watcher rules check|test|backfill`, and hits recorded by `scan`."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 
-import pytest
-from click.testing import Result
-from support import EXAMPLE, run_cli, write
+from cli.deskcli import hits_json, rules_yaml, run
+from support import EXAMPLE, write
 
 SHIPPED_HITS = {"libya", "wagner-libya", "raids", "pantsir"}
-
-
-@pytest.fixture
-def desk(project: Path, database_url: str) -> tuple[Path, str]:
-    write(project / "seeds" / EXAMPLE.name, EXAMPLE.read_bytes())
-    return project, database_url
-
-
-def run(desk: tuple[Path, str], *args: str) -> Result:
-    return run_cli(desk[0], *args, database_url=desk[1])
-
-
-def rules_yaml(desk: tuple[Path, str], text: str) -> None:
-    (desk[0] / "config" / "rules.yaml").write_text(text, encoding="utf-8")
-
-
-def hits_json(desk: tuple[Path, str], *args: str) -> list[dict[str, object]]:
-    result = run(desk, "hits", "--format", "json", *args)
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 def test_scan_records_the_hits_of_the_shipped_rules(desk) -> None:
@@ -63,21 +40,6 @@ def test_editing_a_rule_keeps_its_old_hits(desk) -> None:
     rules_yaml(desk, "rules:\n  - name: libya\n    query: Benghazi\n")
     run(desk, "scan")
     assert [hit["rule"] for hit in hits_json(desk, "--rule", "libya")] == ["libya"]
-
-
-def test_hits_filters_by_rule_tag_and_format(desk) -> None:
-    run(desk, "scan")
-    assert {h["rule"] for h in hits_json(desk, "--tag", "russia")} == {"wagner-libya", "pantsir"}
-    assert {h["rule"] for h in hits_json(desk, "--tag", "russia", "--rule", "pantsir")} == {
-        "pantsir"
-    }
-    assert len(hits_json(desk, "--limit", "2")) == 2
-    assert len(hits_json(desk, "--since", "1h")) == 4
-    rows = list(csv.DictReader(io.StringIO(run(desk, "hits", "--format", "csv").stdout)))
-    assert {row["rule"] for row in rows} == SHIPPED_HITS
-    assert json.loads(rows[0]["matches"])[0]["field"] in {"title", "lead", "body"}
-    table = run(desk, "hits").stdout
-    assert "wagner-libya" in table
 
 
 def test_rules_check_lists_rules_with_parsed_queries(desk) -> None:

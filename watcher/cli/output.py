@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -34,5 +35,10 @@ def echo_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequenc
 
 def console() -> Console:
     """A console on the current sys.stdout, so click's test runner captures it too."""
-    # Piped output (a file, grep) gets a wide table rather than rich's 80-column default.
-    return Console(file=sys.stdout, width=None if sys.stdout.isatty() else PIPE_WIDTH)
+    # Piped output (a file, grep) gets a wide table rather than rich's 80-column default,
+    # unless COLUMNS says how wide.
+    if sys.stdout.isatty():
+        return Console(file=sys.stdout)
+    columns = os.environ.get("COLUMNS", "")
+    width = int(columns) if columns.isdigit() and int(columns) > 0 else PIPE_WIDTH
+    return Console(file=sys.stdout, width=width)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from watcher.model import Span
@@ -59,6 +59,19 @@ def record_hits(session: Session, hits: Sequence[NewHit], now: datetime) -> int:
     return len(insert_ignore(session, HITS, rows, ["rule_id", "article_id"], returning=("id",)))
 
 
+_Statement = TypeVar("_Statement", bound="Select[*tuple[Any, ...]]")
+
+
+def _filtered(
+    statement: _Statement, rules: Collection[str] | None, since: datetime | None
+) -> _Statement:
+    if rules is not None:
+        statement = statement.where(RuleRow.name.in_(list(rules)))
+    if since is not None:
+        statement = statement.where(HitRow.matched_at >= since)
+    return statement
+
+
 def list_hits(
     session: Session,
     *,
@@ -66,16 +79,14 @@ def list_hits(
     since: datetime | None = None,
     limit: int | None = None,
 ) -> list[HitView]:
+    """Hits of these rules recorded since `since`, newest article (by publication) first."""
     statement = (
         select(HitRow, RuleRow.name, ArticleVersionRow)
         .join(RuleRow, RuleRow.id == HitRow.rule_id)
         .join(ArticleVersionRow, ArticleVersionRow.id == HitRow.article_version_id)
-        .order_by(HitRow.matched_at.desc(), HitRow.id.desc())
+        .order_by(ArticleVersionRow.published.desc(), HitRow.id.desc())
     )
-    if rules is not None:
-        statement = statement.where(RuleRow.name.in_(list(rules)))
-    if since is not None:
-        statement = statement.where(HitRow.matched_at >= since)
+    statement = _filtered(statement, rules, since)
     if limit is not None:
         statement = statement.limit(limit)
     return [
@@ -92,6 +103,14 @@ def list_hits(
         )
         for hit, name, version in session.execute(statement)
     ]
+
+
+def count_matching_hits(
+    session: Session, *, rules: Collection[str] | None = None, since: datetime | None = None
+) -> int:
+    """How many hits `list_hits` would list without a limit."""
+    statement = select(func.count()).select_from(HitRow).join(RuleRow, RuleRow.id == HitRow.rule_id)
+    return session.scalar(_filtered(statement, rules, since)) or 0
 
 
 def count_hits(session: Session) -> int:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from watcher.errors import ConfigError, ConfigErrors, Location
+from watcher.errors import ConfigError, ConfigErrors, ConfigNotFound, Location
 from watcher.units import parse_duration, parse_size
 from watcher.yamlsource import load_yaml, validation_errors
 
@@ -126,7 +126,7 @@ def find_config_path(option: Path | None, environ: Mapping[str, str], cwd: Path)
         return DEFAULT_CONFIG
     if environ.get("WATCHER_CONFIG"):
         return Path(environ["WATCHER_CONFIG"])
-    raise ConfigError(
+    raise ConfigNotFound(
         f"no config found: pass --config PATH, create {DEFAULT_CONFIG} (watcher init), "
         "or set WATCHER_CONFIG"
     )

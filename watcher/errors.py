@@ -52,6 +52,10 @@ class ConfigError(WatcherError):
     exit_code = ExitCode.USAGE
 
 
+class ConfigNotFound(ConfigError):
+    """No config file was given or found; commands that can work on defaults catch this."""
+
+
 class ConfigErrors(ConfigError):
     """Several config errors found at once, reported together, one per line."""
 

@@ -1,12 +1,21 @@
-"""Human durations ("2s", "1h30m", "7d") and sizes ("10MB") as config and CLI values."""
+"""Human durations ("2s", "1h30m", "7d", "2w", "1y") and sizes ("10MB") as config and CLI values."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)")
-_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w|y)")
+# A year is 365 days: a duration, not a calendar span.
+_DURATION_UNITS = {
+    "ms": 0.001,
+    "s": 1,
+    "m": 60,
+    "h": 3600,
+    "d": 86400,
+    "w": 604800,
+    "y": 31_536_000,
+}
 _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)?", re.IGNORECASE)
 _SIZE_UNITS = {
     "b": 1,
@@ -20,7 +29,8 @@ _SIZE_UNITS = {
 
 
 def parse_duration(value: object) -> timedelta:
-    """`2s`, `90s`, `1h30m`, `7d` or a number of seconds; ValueError says what was expected."""
+    """`2s`, `90s`, `1h30m`, `7d`, `2w`, `1y` (365 days) or a number of seconds; ValueError says
+    what was expected."""
     if isinstance(value, timedelta):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
@@ -46,7 +56,7 @@ def parse_size(value: object) -> int:
 
 def format_duration(delta: timedelta) -> str:
     seconds = delta.total_seconds()
-    for unit in ("w", "d", "h", "m"):
+    for unit in ("y", "w", "d", "h", "m"):
         size = _DURATION_UNITS[unit]
         if seconds >= size and seconds % size == 0:
             return f"{int(seconds // size)}{unit}"

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import pytest
 from cli.deskcli import hits_json, rules_yaml, run
+from click.testing import CliRunner
 from support import EXAMPLE, write
+
+from watcher.cli.main import cli
+from watcher.cli.rules import highlighted
+from watcher.model import Span
 
 SHIPPED_HITS = {"libya", "wagner-libya", "raids", "pantsir"}
 
@@ -111,9 +118,9 @@ def test_rules_test_over_the_archive(desk) -> None:
     assert set(found) == {"path", "article_id", "title", "matches"}
     assert found["path"] == EXAMPLE.name
     assert isinstance(found["article_id"], int)
-    text = run(desk, "rules", "test", "--query", "Pantsir", "--since", "36500d")
-    assert "Pantsir" in text.stdout
-    assert "1 matching articles" in text.stdout
+    text = run(desk, "rules", "test", "--query", "Pantsir", "--since", "100y")
+    assert "[[Pantsir]]" in text.stdout
+    assert text.stdout.splitlines()[-1] == "1 matching article"
     assert (
         json.loads(
             run(
@@ -157,6 +164,53 @@ def test_rules_test_over_files_not_stored(desk, tmp_path: Path) -> None:
     assert status["articles"] == 0
 
 
+def test_rules_test_shows_short_marked_windows_when_piped(desk) -> None:
+    run(desk, "scan")
+    lines = run(desk, "rules", "test", "raids").stdout.splitlines()
+    assert lines[0] == (
+        f"{EXAMPLE.name}  Haftar announces raids on Tripoli, Putin sends reinforcements"
+    )
+    assert (
+        lines[1]
+        == "  title: [[Haftar]] announces [[raids]] on [[Tripoli]], Putin sends reinforcements"
+    )
+    body = lines[2]
+    assert body.startswith("  body: … ")
+    assert "[[raid]] campaign" in body
+    assert "[[raids]]" in body
+    windows = body.removeprefix("  body: … ").removesuffix(" …").split(" … ")
+    assert len(windows) == 2
+    assert all(len(window.replace("[[", "").replace("]]", "")) <= 240 for window in windows)
+    assert "\n" not in body
+    assert "  " not in body.strip()
+    assert lines[-1] == "1 matching article"
+
+
+def test_rules_test_highlights_in_colour_for_a_terminal() -> None:
+    text = "Haftar went to Tripoli"
+    spans = [Span("body", 0, 6, "Haftar"), Span("body", 15, 22, "Tripoli")]
+    shown = highlighted(text, spans, markers=False)
+    assert shown.plain == "Haftar went to Tripoli"
+    styled = {shown.plain[span.start : span.end] for span in shown.spans if span.style}
+    assert styled == {"Haftar", "Tripoli"}
+    assert highlighted(text, spans, markers=True).plain == "[[Haftar]] went to [[Tripoli]]"
+
+
+def test_rules_test_query_on_files_works_outside_a_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WATCHER_CONFIG", raising=False)
+    draft = write(tmp_path / "draft.txt", "Wagner in Libya\n\nMercenaries of the Wagner group.\n")
+    result = CliRunner().invoke(cli, ["rules", "test", "--query", "Wagner", str(draft)])
+    assert result.exit_code == 0, result.output
+    assert "title: [[Wagner]] in Libya" in result.stdout
+    assert result.stdout.splitlines()[-1] == "1 matching article"
+    named = CliRunner().invoke(cli, ["rules", "test", "libya"])
+    assert named.exit_code == 2
+    assert "no config found" in named.stderr
+
+
 def test_rules_test_reports_negation_only_matches(desk, tmp_path: Path) -> None:
     draft = write(tmp_path / "draft.txt", "Elections\n\nNothing about sport.\n")
     result = run(desk, "rules", "test", "--query", "NOT football", str(draft), "--format", "json")
@@ -182,9 +236,30 @@ def test_backfill_command_marks_hits(desk) -> None:
     assert "1 hits backfilled" in result.stdout
     [hit] = hits_json(desk)
     assert (hit["rule"], hit["backfill"]) == ("haftar", True)
-    assert (
-        "0 hits backfilled" in run(desk, "rules", "backfill", "haftar", "--since", "36500d").stdout
+    again = run(desk, "rules", "backfill", "haftar", "--since", "100y").stdout.splitlines()
+    assert again == [
+        "rule haftar: 0 hits backfilled",
+        "1 archive article published in the last 100y; the archive holds 1 article "
+        "from 2020-05-21 to 2020-05-21",
+    ]
+
+
+def test_backfill_that_finds_nothing_says_what_the_archive_holds(desk) -> None:
+    rules_yaml(desk, "rules: []\n")
+    run(desk, "scan")
+    rules_yaml(desk, "rules:\n  - name: haftar\n    query: Haftar\n")
+    result = run(desk, "rules", "backfill", "haftar", "--since", "2w")
+    assert result.exit_code == 0
+    advice = result.stdout.splitlines()[1]
+    assert advice.startswith(
+        "0 archive articles published in the last 2w; the archive holds 1 article "
+        "from 2020-05-21 to 2020-05-21 (--since "
     )
+    assert hits_json(desk) == []
+    suggested = re.fullmatch(r".*\(--since (\d+y) covers them all\)", advice)
+    assert suggested is not None, advice
+    again = run(desk, "rules", "backfill", "haftar", "--since", suggested.group(1))
+    assert "1 hits backfilled" in again.stdout
 
 
 def test_backfill_setting_runs_when_a_rule_is_added_or_changed(desk) -> None:

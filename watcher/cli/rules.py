@@ -14,15 +14,20 @@ from watcher.articles import ReadContext, read_article
 from watcher.cli.options import DURATION
 from watcher.cli.output import console, echo_json
 from watcher.cli.state import CliState, pass_state
+from watcher.config import Config
 from watcher.errors import ConfigError, WatcherError
 from watcher.matching import backfill_rule
-from watcher.model import Article, Span
+from watcher.model import TEXT_FIELDS, Article, Span
 from watcher.percolator import Percolator
+from watcher.percolator.excerpt import ELLIPSIS, excerpts, printable_line
 from watcher.query.compile import CompiledQuery, compile_query
-from watcher.rules import Rule
-from watcher.store.articles import latest_versions
+from watcher.rules import Rule, RuleSet
+from watcher.store.articles import ArchiveSpan, archive_span, latest_versions
+from watcher.units import format_duration
 
-SNIPPET_CONTEXT = 80
+EXCERPT_WIDTH = 240
+MAX_EXCERPTS = 3  # per field
+MATCH_STYLE = "bold black on yellow"
 
 
 @click.group()
@@ -87,12 +92,19 @@ def test(
     limit: int | None,
     fmt: str,
 ) -> None:
-    """What a rule (NAME) or a --query matches: over the archive, or over the given FILES."""
+    """What a rule (NAME) or a --query matches: over the archive, or over the given FILES.
+
+    `--query Q FILE...` works anywhere, even outside a project (the defaults apply).
+    """
     if query_text is not None and name is not None:
         files = (Path(name), *files)
-    compiled = _compiled(state, name if query_text is None else None, query_text, case_sensitive)
+    if query_text is not None and files:
+        config, ruleset = state.config_or_defaults()
+    else:
+        config, ruleset = state.config(), state.ruleset()
+    compiled = _compiled(ruleset, name if query_text is None else None, query_text, case_sensitive)
     percolator = Percolator({"q": compiled})
-    candidates = _from_files(state, files) if files else _from_archive(state, since)
+    candidates = _from_files(config, files) if files else _from_archive(state, since)
     found = []
     for path, article_id, article in candidates:
         matched = percolator.match(article)
@@ -107,16 +119,14 @@ def test(
 
 
 def _compiled(
-    state: CliState, name: str | None, query: str | None, case_sensitive: bool
+    ruleset: RuleSet, name: str | None, query: str | None, case_sensitive: bool
 ) -> CompiledQuery:
     if query is None:
         if name is None:
             raise click.UsageError("give a rule NAME or --query QUERY")
-        return state.ruleset().get(name).compiled
+        return ruleset.get(name).compiled
     try:
-        return compile_query(
-            query, fields=state.ruleset().default_fields, case_sensitive=case_sensitive
-        )
+        return compile_query(query, fields=ruleset.default_fields, case_sensitive=case_sensitive)
     except WatcherError as exc:
         col = f" (column {exc.location.col})" if exc.location and exc.location.col else ""
         raise ConfigError(f"--query: {exc.message}{col}") from exc
@@ -125,8 +135,7 @@ def _compiled(
 Candidate = tuple[str, int | None, Article]
 
 
-def _from_files(state: CliState, files: tuple[Path, ...]) -> Iterator[Candidate]:
-    config = state.config()
+def _from_files(config: Config, files: tuple[Path, ...]) -> Iterator[Candidate]:
     for path in files:
         mtime = datetime.fromtimestamp(path.stat().st_mtime, config.zone)
         context = ReadContext(config.zone, config.default_source, mtime)
@@ -159,38 +168,85 @@ def _found_json(found: Found) -> dict[str, object]:
 
 def _show(found: list[Found]) -> None:
     out = console()
+    markers = not out.is_terminal  # piped: [[word]]; on a terminal: colour
     for item in found:
-        out.print(Text(f"{item.path}  {item.article.title}", style="bold"))
+        title = printable_line(item.article.title) or "(untitled)"
+        out.print(Text(f"{printable_line(item.path)}  {title}", style="bold"), soft_wrap=markers)
         if not item.spans:
             out.print("  (matched by negation alone: nothing to highlight)")
-        for field in dict.fromkeys(span.field for span in item.spans):
-            spans = [s for s in item.spans if s.field == field]
-            out.print(
-                Text(f"  {field}: ").append_text(highlighted(item.article.field_text(field), spans))
-            )
-    click.echo(f"{len(found)} matching articles")
+        for field in TEXT_FIELDS:
+            spans = [span for span in item.spans if span.field == field]
+            if spans:
+                line = Text(f"  {field}: ").append_text(
+                    highlighted(item.article.field_text(field), spans, markers=markers)
+                )
+                out.print(line, soft_wrap=markers)
+    count = len(found)
+    click.echo(f"{count} matching article{'' if count == 1 else 's'}")
 
 
-def highlighted(text: str, spans: list[Span]) -> Text:
-    """The stretch of `text` around its matches, the matches in reverse video."""
-    start = max(0, spans[0].start - SNIPPET_CONTEXT)
-    end = min(len(text), spans[-1].end + SNIPPET_CONTEXT)
-    shown = Text(("…" if start else "") + text[start:end].replace("\n", " "))
-    offset = start - (1 if start else 0)
-    for span in spans:
-        shown.stylize("bold reverse", span.start - offset, span.end - offset)
-    if end < len(text):
-        shown.append("…")
+def highlighted(text: str, spans: list[Span], *, markers: bool) -> Text:
+    """Short windows around the matches, "…" where text is left out; each match in colour,
+    or between [[ and ]] for output that is not a terminal."""
+    shown = Text()
+    end = 0
+    windows = excerpts(text, spans, width=EXCERPT_WIDTH)
+    for excerpt in windows[:MAX_EXCERPTS]:
+        if excerpt.start > end:
+            shown.append(f"{ELLIPSIS} " if not shown else f" {ELLIPSIS} ")
+        elif shown:
+            shown.append(" ")
+        position = 0
+        for start, stop in excerpt.marks:
+            shown.append(excerpt.text[position:start])
+            word = excerpt.text[start:stop]
+            shown.append(f"[[{word}]]" if markers else word, style=MATCH_STYLE)
+            position = stop
+        shown.append(excerpt.text[position:])
+        end = excerpt.end
+    if end < len(text.rstrip()):
+        shown.append(f" {ELLIPSIS}")
+    if len(windows) > MAX_EXCERPTS:
+        hidden = sum(len(excerpt.marks) for excerpt in windows[MAX_EXCERPTS:])
+        shown.append(f" (+{hidden} more match{'' if hidden == 1 else 'es'})")
     return shown
 
 
 @rules.command()
 @click.argument("name")
-@click.option("--since", type=DURATION, required=True, help="How far back, e.g. 30d.")
+@click.option("--since", type=DURATION, required=True, help="How far back, e.g. 30d, 2w, 1y.")
 @pass_state
 def backfill(state: CliState, name: str, since: timedelta) -> None:
     """Record NAME's hits over the archive's articles of the period, marked as backfill."""
     rule = state.ruleset().get(name)
     services = state.services()
-    added = backfill_rule(services.sessions, rule, period=since, now=services.clock())
+    now = services.clock()
+    added = backfill_rule(services.sessions, rule, period=since, now=now)
     click.echo(f"rule {name}: {added} hits backfilled")
+    if added == 0:
+        with services.sessions() as session:
+            span = archive_span(session, published_since=now - since)
+        click.echo(_backfill_advice(span, since, now))
+
+
+def _backfill_advice(span: ArchiveSpan, since: timedelta, now: datetime) -> str:
+    """Why nothing was found: how many articles the period held, what the archive holds."""
+    period = format_duration(since)
+    held = f"{span.in_period} archive article{'' if span.in_period == 1 else 's'}"
+    if span.oldest is None or span.newest is None:
+        return f"{held} published in the last {period}; the archive is empty — run watcher scan"
+    whole = f"{span.total} article{'' if span.total == 1 else 's'}"
+    dates = f"from {span.oldest:%Y-%m-%d} to {span.newest:%Y-%m-%d}"
+    advice = f"{held} published in the last {period}; the archive holds {whole} {dates}"
+    if span.in_period < span.total:
+        needed = now - span.oldest
+        advice += f" (--since {format_duration(_round_up(needed))} covers them all)"
+    return advice
+
+
+def _round_up(delta: timedelta) -> timedelta:
+    """A period at least `delta`, in whole years, weeks or days, as users write them."""
+    for unit in (timedelta(days=365), timedelta(weeks=1), timedelta(days=1)):
+        if delta >= unit:
+            return unit * -(-delta // unit)
+    return timedelta(days=1)

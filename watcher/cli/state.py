@@ -10,7 +10,7 @@ from typing import IO, Any
 import click
 
 from watcher.config import Config, find_config_path, load_config
-from watcher.errors import WatcherError
+from watcher.errors import ConfigNotFound, WatcherError
 from watcher.rules import RuleSet, load_rules
 from watcher.services import Services, build_services
 
@@ -41,6 +41,13 @@ class CliState:
             path = find_config_path(self.config_option, self.environ, Path.cwd())
             self._config = load_config(path, self.environ)
         return self._config
+
+    def config_or_defaults(self) -> tuple[Config, RuleSet]:
+        """The project's config and rules; outside a project, the defaults and no rules."""
+        try:
+            return self.config(), self.ruleset()
+        except ConfigNotFound:
+            return Config(), RuleSet()
 
     def ruleset(self) -> RuleSet:
         """The rule files, validated; their paths shown relative to the working directory."""

@@ -6,12 +6,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from watcher.model import Article
 from watcher.store.db import insert_ignore, upsert
-from watcher.store.tables import ArticleLocationRow, ArticleRow, ArticleVersionRow, table
+from watcher.store.tables import (
+    ArticleLocationRow,
+    ArticleRow,
+    ArticleVersionRow,
+    UTCDateTime,
+    table,
+)
 
 ARTICLES = table(ArticleRow)
 VERSIONS = table(ArticleVersionRow)
@@ -148,6 +154,36 @@ def _point_locations(
         for content_hash, located in hashed
     }
     upsert(session, LOCATIONS, list(rows.values()), ["path", "item"], ["article_id"])
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveSpan:
+    """How many articles the archive holds, how many of them in a period, and their dates."""
+
+    total: int
+    in_period: int
+    oldest: datetime | None
+    newest: datetime | None
+
+
+def archive_span(session: Session, *, published_since: datetime) -> ArchiveSpan:
+    """The archive's articles (by their newest version) and publication dates."""
+    newest = (
+        select(VERSIONS.c.article_id, func.max(VERSIONS.c.id).label("id"))
+        .group_by(VERSIONS.c.article_id)
+        .subquery()
+    )
+    in_period = func.sum(case((VERSIONS.c.published >= published_since, 1), else_=0))
+    row = session.execute(
+        select(
+            func.count(),
+            in_period,
+            func.min(VERSIONS.c.published, type_=UTCDateTime),
+            func.max(VERSIONS.c.published, type_=UTCDateTime),
+        ).join(newest, newest.c.id == VERSIONS.c.id)
+    ).one()
+    total, period, oldest, latest = row
+    return ArchiveSpan(total, int(period or 0), oldest, latest)
 
 
 def count_articles(session: Session) -> int:

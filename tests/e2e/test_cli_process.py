@@ -47,6 +47,15 @@ def test_init_then_scan_then_status_in_a_fresh_folder(tmp_path: Path) -> None:
     assert (again["new"], again["unchanged"]) == (0, 1)
 
 
+def test_init_says_how_to_run_the_installed_command(tmp_path: Path) -> None:
+    assert WATCHER is not None
+    bin_dir = str(Path(WATCHER).parent)
+    hidden = watcher(tmp_path, "init", "a", env={"PATH": "/usr/bin:/bin"})
+    assert hidden.stdout.strip().endswith(f"next: cd a && {WATCHER} scan")
+    found = watcher(tmp_path, "init", "b", env={"PATH": f"{bin_dir}:/usr/bin:/bin"})
+    assert found.stdout.strip().endswith("next: cd b && watcher scan")
+
+
 def test_watcher_config_variable_is_used_outside_the_project(tmp_path: Path) -> None:
     watcher(tmp_path, "init", "desk")
     elsewhere = tmp_path / "elsewhere"

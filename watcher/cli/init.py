@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shlex
+import shutil
+import sys
+from collections.abc import Mapping
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -29,7 +34,23 @@ def init(directory: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(source.read_bytes())
     (directory / "var").mkdir(parents=True, exist_ok=True)
-    click.echo(f"wrote {len(planned)} files into {directory}; next: cd {directory} && watcher scan")
+    folder = shlex.quote(str(directory))
+    click.echo(
+        f"wrote {len(planned)} files into {directory}; next: cd {folder} && {command_name()} scan"
+    )
+
+
+def command_name(environ: Mapping[str, str] | None = None) -> str:
+    """How the user can run this very `watcher`: its bare name when PATH finds it, else its
+    full path (a virtualenv's bin/ is often not on PATH)."""
+    environ = os.environ if environ is None else environ
+    running = Path(sys.argv[0])
+    if running.name != "watcher" or not running.is_file():
+        running = Path(sys.executable).parent / "watcher"
+    on_path = shutil.which("watcher", path=environ.get("PATH", ""))
+    if on_path is not None and Path(on_path).resolve() == running.resolve():
+        return "watcher"
+    return shlex.quote(str(running.absolute()))
 
 
 def _skeleton_files(node: Traversable, rel: Path) -> list[tuple[Path, Traversable]]:

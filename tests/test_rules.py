@@ -75,7 +75,7 @@ subscribers:
     )
     assert pantsir.query == '"Pantsir" OR "Watiya air base" OR "NO"'
     assert set(ruleset.enabled()) == {"libya", "pantsir"}
-    assert ruleset.subscribers[0]["email"] == "desk@example.org"
+    assert ruleset.subscribers[0].address == "desk@example.org"
     assert ruleset.default_fields == ("title", "body")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +19,28 @@ from watcher.units import parse_duration, parse_size
 from watcher.yamlsource import load_yaml, validation_errors
 
 DEFAULT_CONFIG = Path("config/watcher.yaml")
+
+
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def single_line(value: str) -> str:
+    """Text that may reach a mail header or a terminal: one line, no control characters."""
+    if CONTROL.search(value):
+        raise ValueError("must be one line of text, without line breaks or control characters")
+    return value
+
+
+def known_zone(value: str) -> str:
+    """An IANA time zone name, checked; ValueError with advice otherwise."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f'unknown time zone "{value}" — use an IANA name like "Europe/Rome"'
+        ) from exc
+    return value
+
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 Size = Annotated[int, BeforeValidator(parse_size)]
@@ -83,13 +106,7 @@ class Config(_Section):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(
-                f'unknown time zone "{value}" — use an IANA name like "Europe/Rome"'
-            ) from exc
-        return value
+        return known_zone(value)
 
     @field_validator("database_url")
     @classmethod

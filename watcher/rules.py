@@ -20,13 +20,14 @@ from pydantic import (
 )
 from ruamel.yaml.comments import CommentedMap
 
-from watcher.config import Duration
+from watcher.config import Duration, single_line
 from watcher.errors import ConfigError, ConfigErrors, Location, RuleError, WatcherError
 from watcher.model import Field as TextField
 from watcher.query.check import location as query_location
 from watcher.query.compile import CompiledQuery, compile_query, keywords_query
 from watcher.query.parse import QueryWarning
-from watcher.yamlsource import parse_yaml, position, validation_errors
+from watcher.subscribers import Subscriber, SubscriberEntry, load_subscribers
+from watcher.yamlsource import parse_yaml, position, quoted, relabel, validation_errors
 
 FieldName = Literal["title", "lead", "body"]  # `source` only through `source:` in a query
 NAME_PATTERN = re.compile(r"[a-z0-9-]+")
@@ -72,7 +73,7 @@ class Defaults(_Model):
 
 class RuleModel(_Model):
     name: Name
-    title: str | None = None
+    title: Annotated[str, AfterValidator(single_line)] | None = None
     query: str | None = None
     keywords: Annotated[tuple[str, ...], BeforeValidator(as_list)] | None = None
     tags: Annotated[tuple[Name, ...], BeforeValidator(as_list)] = ()
@@ -95,7 +96,7 @@ class RuleModel(_Model):
 class RulesDocument(_Model):
     defaults: Defaults = Defaults()
     rules: list[Any] = []
-    subscribers: list[dict[str, Any]] = []
+    subscribers: list[Any] = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +117,7 @@ class Rule:
 class RuleSet:
     rules: tuple[Rule, ...] = ()
     warnings: tuple[str, ...] = ()
-    subscribers: tuple[Mapping[str, Any], ...] = field(default=())
+    subscribers: tuple[Subscriber, ...] = field(default=())
     default_fields: tuple[TextField, ...] = DEFAULT_FIELDS  # of the first rule file
 
     def enabled(self) -> dict[str, CompiledQuery]:
@@ -130,9 +131,11 @@ class RuleSet:
         raise ConfigError(f'no rule named "{name}" (rules: {known})')
 
 
-def load_rules(paths: Sequence[Path], *, shown: Mapping[Path, str] | None = None) -> RuleSet:
+def load_rules(
+    paths: Sequence[Path], *, shown: Mapping[Path, str] | None = None, timezone: str = "UTC"
+) -> RuleSet:
     """Read every rule file; raise ConfigErrors listing every problem in every file, sorted
-    by file and line."""
+    by file and line. `timezone` is the subscribers' default (the config's)."""
     errors: list[ConfigError] = []
     warnings: list[str] = []
     loaded: list[_LoadedFile] = []
@@ -142,14 +145,20 @@ def load_rules(paths: Sequence[Path], *, shown: Mapping[Path, str] | None = None
             loaded.append(_load_file(path, name, errors, warnings))
         except ConfigError as error:
             errors.append(error)
-    errors.extend(_duplicate_names([named for file in loaded for named in file.names]))
+    names = [named for file in loaded for named in file.names]
+    errors.extend(_duplicate_names(names))
+    rules = [rule for file in loaded for rule in file.rules]
+    rule_tags = {name: () for name, _ in names} | {rule.name: rule.tags for rule in rules}
+    entries = [entry for file in loaded for entry in file.subscribers]
+    subscribers, subscriber_errors = load_subscribers(entries, rule_tags, timezone)
+    errors.extend(subscriber_errors)
     if errors:
         order = {(shown or {}).get(path, str(path)): i for i, path in enumerate(paths)}
         raise ConfigErrors(sorted(errors, key=lambda error: _error_order(error, order)))
     return RuleSet(
-        rules=tuple(rule for file in loaded for rule in file.rules),
+        rules=tuple(rules),
         warnings=tuple(warnings),
-        subscribers=tuple(s for file in loaded for s in file.subscribers),
+        subscribers=tuple(subscribers),
         default_fields=loaded[0].default_fields if loaded else DEFAULT_FIELDS,
     )
 
@@ -164,7 +173,7 @@ def _error_order(error: ConfigError, files: Mapping[str, int]) -> tuple[int, int
 @dataclass(frozen=True, slots=True)
 class _LoadedFile:
     rules: list[Rule]
-    subscribers: list[dict[str, Any]]
+    subscribers: list[SubscriberEntry]
     default_fields: tuple[TextField, ...]
     names: list[tuple[str, Location]]  # every rule's name, valid or not, for duplicates
 
@@ -187,7 +196,11 @@ def _load_file(
         errors.extend(validation_errors(exc, document, shown))
         return _LoadedFile([], [], DEFAULT_FIELDS, [])
     lines = text.splitlines()
-    loaded = _LoadedFile([], parsed.subscribers, parsed.defaults.fields, [])
+    entries = [
+        SubscriberEntry(document["subscribers"], index, shown)
+        for index in range(len(parsed.subscribers))
+    ]
+    loaded = _LoadedFile([], entries, parsed.defaults.fields, [])
     for index, raw in enumerate(parsed.rules):
         source = _RuleSource(document["rules"], index, shown, lines)
         if isinstance(raw, Mapping) and isinstance(raw.get("name"), str):
@@ -221,7 +234,7 @@ class _RuleSource:
     def label(self) -> str:
         node = self.node
         name = node.get("name") if isinstance(node, Mapping) else None
-        return f'rule "{name}"' if isinstance(name, str) else f"rule #{self.index + 1}"
+        return f"rule {quoted(name)}" if isinstance(name, str) else f"rule #{self.index + 1}"
 
     def at(self, key: str | None = None) -> Location:
         loc: list[int | str] = [self.index] if key is None else [self.index, key]
@@ -250,7 +263,7 @@ def _compile_rule(raw: Any, defaults: Defaults, source: _RuleSource) -> tuple[Ru
         model = RuleModel.model_validate(dict(raw))
     except ValidationError as exc:
         found = validation_errors(exc, source.items, source.shown, prefix=[source.index])
-        raise ConfigErrors([_relabel(error, source) for error in found]) from exc
+        raise ConfigErrors([relabel(error, source.label()) for error in found]) from exc
     fields = model.fields or defaults.fields
     query = model.query if model.query is not None else keywords_query(model.keywords or ())
     try:
@@ -288,17 +301,6 @@ def _warning(warning: QueryWarning, query: str, source: _RuleSource) -> str:
     return f"{where}: {source.label()}: query: {warning.message}"
 
 
-_INDEX_PREFIX = re.compile(r"^(rules)?\[\d+\]\.?")
-
-
-def _relabel(error: ConfigError, source: _RuleSource) -> ConfigError:
-    """`rules[3].fields[0]: ...` -> `rule "raids": fields[0]: ...`."""
-    message = _INDEX_PREFIX.sub("", error.message)
-    if message.startswith(": "):
-        message = message[2:]
-    return RuleError(f"{source.label()}: {message}", error.location)
-
-
 def _duplicate_names(names: Sequence[tuple[str, Location]]) -> list[ConfigError]:
     first: dict[str, Location] = {}
     errors: list[ConfigError] = []
@@ -306,7 +308,7 @@ def _duplicate_names(names: Sequence[tuple[str, Location]]) -> list[ConfigError]
         if name in first:
             errors.append(
                 RuleError(
-                    f'rule "{name}": name: already used at {first[name]} '
+                    f"rule {quoted(name)}: name: already used at {first[name]} "
                     "— rule names must be unique across all rule files",
                     location,
                 )

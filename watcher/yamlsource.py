@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -12,7 +14,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
-from watcher.errors import ConfigError, Location
+from watcher.errors import ConfigError, Location, RuleError
 
 
 def load_yaml(path: Path, *, shown_as: str | Path | None = None) -> Any:
@@ -103,6 +105,22 @@ def validation_errors(
         location = Location(shown, *pos) if pos else Location(shown)
         errors.append(ConfigError(f"{dotted(loc)}: {describe(error)}", location))
     return sorted(errors, key=_line_order)
+
+
+_ITEM_PREFIX = re.compile(r"^([a-z_]+)?\[\d+\]\.?")
+
+
+def quoted(text: str) -> str:
+    """`text` in double quotes, with line breaks and other controls escaped: error messages
+    stay one line whatever a file holds."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def relabel(error: ConfigError, label: str) -> RuleError:
+    """`rules[3].fields[0]: ...` -> `rule "raids": fields[0]: ...`: an item's errors named
+    by what the item is rather than by its index."""
+    message = _ITEM_PREFIX.sub("", error.message).removeprefix(": ")
+    return RuleError(f"{label}: {message}", error.location)
 
 
 def _line_order(error: ConfigError) -> tuple[int, int]:

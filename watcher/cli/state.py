@@ -52,8 +52,10 @@ class CliState:
     def ruleset(self) -> RuleSet:
         """The rule files, validated; their paths shown relative to the working directory."""
         if self._ruleset is None:
-            files = self.config().rule_files
-            self._ruleset = load_rules(files, shown={path: shown_path(path) for path in files})
+            config = self.config()
+            files = config.rule_files
+            shown = {path: shown_path(path) for path in files}
+            self._ruleset = load_rules(files, shown=shown, timezone=config.timezone)
         return self._ruleset
 
     def services(self) -> Services:

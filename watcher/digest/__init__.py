@@ -1,0 +1,1 @@
+"""Email digests: compose (pure), render (pure), deliver (transports), send (the outbox)."""

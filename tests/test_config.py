@@ -145,3 +145,43 @@ def test_every_error_is_reported_at_once(tmp_path: Path) -> None:
 def test_missing_config_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="config file not found"):
         load_config(tmp_path / "nope.yaml", {})
+
+
+@pytest.mark.parametrize(
+    ("value", "address", "name"),
+    [
+        pytest.param("watcher@localhost", "watcher@localhost", "", id="local-host"),
+        pytest.param(
+            "Desk Alerts <alerts@News.Example.org>",
+            "alerts@news.example.org",
+            "Desk Alerts",
+            id="named",
+        ),
+    ],
+)
+def test_mail_from_address(tmp_path: Path, value: str, address: str, name: str) -> None:
+    path = config_file(tmp_path, f'mail:\n  from_address: "{value}"\n')
+    sender = load_config(path, environ={}).mail.from_address
+    assert (sender.address, sender.name) == (address, name)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        pytest.param("nobody", 'is not an address like "watcher@example.org"', id="no-at-sign"),
+        pytest.param("nobody@", 'is not an address like "watcher@example.org"', id="no-domain"),
+        pytest.param("a b@example.org", "is not an address like", id="space"),
+        pytest.param(
+            "w@example.org\\r\\nBcc: evil@example.net",
+            "an address may not hold line breaks or control characters",
+            id="injection",
+        ),
+    ],
+)
+def test_a_bad_from_address_is_one_line(tmp_path: Path, value: str, message: str) -> None:
+    path = config_file(tmp_path, f'mail:\n  from_address: "{value}"\n')
+    with pytest.raises(ConfigErrors) as caught:
+        load_config(path, environ={})
+    [error] = caught.value.errors
+    assert str(error).startswith(f"{path}:2:3: mail.from_address: ")
+    assert message in str(error)

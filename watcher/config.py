@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -14,6 +13,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from watcher.addresses import Mailbox, parse_mailbox
 from watcher.errors import ConfigError, ConfigErrors, ConfigNotFound, Location
 from watcher.units import parse_duration, parse_size
 from watcher.yamlsource import load_yaml, validation_errors
@@ -21,12 +21,9 @@ from watcher.yamlsource import load_yaml, validation_errors
 DEFAULT_CONFIG = Path("config/watcher.yaml")
 
 
-CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
-
-
 def single_line(value: str) -> str:
     """Text that may reach a mail header or a terminal: one line, no control characters."""
-    if CONTROL.search(value):
+    if not value.isprintable():
         raise ValueError("must be one line of text, without line breaks or control characters")
     return value
 
@@ -76,6 +73,10 @@ class WebConfig(_Section):
     port: int = Field(default=8080, ge=0, le=65535)
 
 
+def sender_mailbox(value: object) -> Mailbox:
+    return parse_mailbox(value, deliverable=False)
+
+
 class SmtpConfig(_Section):
     host: str
     port: int = Field(default=587, ge=1, le=65535)
@@ -85,7 +86,7 @@ class SmtpConfig(_Section):
 
 
 class MailConfig(_Section):
-    from_address: str = "watcher@localhost"
+    from_address: Annotated[Mailbox, BeforeValidator(sender_mailbox)] = Mailbox("watcher@localhost")
     maildir: Path = Path("var/mail")
     smtp: SmtpConfig | None = None
 

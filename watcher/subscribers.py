@@ -1,20 +1,16 @@
 """The `subscribers:` of the rule files -> typed, validated `Subscriber`s.
 
 Each error is one line at the file:line:col of the offending key, like every other config
-error. Addresses are checked by email-validator (syntax only, no DNS), with an optional
-display name (`Desk <desk@example.org>`); nothing that could end up in a mail header may
-hold a line break or another control character.
+error; addresses are checked as `watcher.addresses` says.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -24,46 +20,14 @@ from pydantic import (
     ValidationError,
 )
 
-from watcher.config import CONTROL, known_zone
+from watcher.addresses import Mailbox, parse_mailbox
+from watcher.config import known_zone
 from watcher.errors import ConfigError, ConfigErrors, Location, RuleError
 from watcher.schedule import Schedule, parse_schedule
 from watcher.yamlsource import position, quoted, relabel, validation_errors
 
 DEFAULT_SCHEDULE = "daily 07:00"
 DEFAULT_MAX_ITEMS = 200
-# `address` or `Display Name <address>`: one address, nothing else around it.
-_MAILBOX = re.compile(r"(?P<name>[^<>]*)<(?P<address>[^<>\s]+)>|(?P<bare>[^<>\s]+)")
-
-
-@dataclass(frozen=True, slots=True)
-class Mailbox:
-    """An address as mail headers need it: the plain address, and an optional display name."""
-
-    address: str  # normalized: the domain in lower case
-    name: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.name} <{self.address}>" if self.name else self.address
-
-
-def parse_mailbox(value: object) -> Mailbox:
-    """`desk@example.org` or `Desk <desk@example.org>`; ValueError says what is wrong."""
-    if not isinstance(value, str):
-        raise ValueError(f'expected an address like "desk@example.org", got "{value}"')
-    if CONTROL.search(value):
-        raise ValueError("an address may not hold line breaks or control characters")
-    match = _MAILBOX.fullmatch(value.strip())
-    if match is None:
-        raise ValueError(
-            f'"{value}" is not an address like "desk@example.org" or "Desk <desk@example.org>"'
-        )
-    name = (match.group("name") or "").strip().removeprefix('"').removesuffix('"')
-    address = match.group("address") or match.group("bare")
-    try:
-        checked = validate_email(address, check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise ValueError(f'"{value}": {exc}') from exc
-    return Mailbox(checked.normalized, name.strip())
 
 
 def _schedule(value: object) -> Schedule:

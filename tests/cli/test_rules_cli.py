@@ -77,6 +77,28 @@ def test_rules_check_shows_the_grouping_in_full_parentheses(desk) -> None:
     ]
 
 
+def test_rules_check_lists_subscribers_with_their_next_sends(desk) -> None:
+    rules_yaml(
+        desk,
+        "rules:\n  - name: libya\n    query: Libya\n    tags: [mena]\n"
+        "subscribers:\n"
+        "  - email: Desk <desk@example.org>\n    tags: [mena]\n"
+        "    schedule: 0 7 * * 1-5\n    timezone: Europe/Rome\n",
+    )
+    result = run(desk, "rules", "check")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[3:5] == [
+        "subscriber Desk <desk@example.org> (tags mena)",
+        "  schedule:  0 7 * * 1-5 in Europe/Rome",
+    ]
+    sends = lines[5].removeprefix("  next:      ").split(", ")
+    assert len(sends) == 3
+    for send in sends:
+        assert re.fullmatch(r"(Mon|Tue|Wed|Thu|Fri) \d{4}-\d\d-\d\d 07:00 CES?T", send), send
+    assert lines[-1] == "1 rules, 1 subscriber OK"
+
+
 def test_rules_check_warns_about_lower_case_operators(desk) -> None:
     rules_yaml(desk, "rules:\n  - name: softs\n    query: coffee or cocoa\n")
     result = run(desk, "rules", "check")

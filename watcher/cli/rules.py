@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -22,6 +22,7 @@ from watcher.percolator import Percolator
 from watcher.percolator.excerpt import ELLIPSIS, excerpts, printable_line
 from watcher.query.compile import CompiledQuery, compile_query
 from watcher.rules import Rule, RuleSet
+from watcher.subscribers import Subscriber
 from watcher.store.articles import ArchiveSpan, archive_span, latest_versions
 from watcher.units import format_duration
 
@@ -44,7 +45,28 @@ def check(state: CliState) -> None:
         click.echo(f"warning: {warning}", err=True)
     for rule in ruleset.rules:
         click.echo("\n".join(_rule_lines(rule)))
-    click.echo(f"{len(ruleset.rules)} rules OK")
+    now = datetime.now(UTC)
+    for subscriber in ruleset.subscribers:
+        click.echo("\n".join(_subscriber_lines(subscriber, now)))
+    subscribers = len(ruleset.subscribers)
+    tail = f", {subscribers} subscriber{'' if subscribers == 1 else 's'}" if subscribers else ""
+    click.echo(f"{len(ruleset.rules)} rules{tail} OK")
+
+
+def _subscriber_lines(subscriber: Subscriber, now: datetime) -> list[str]:
+    """A subscriber as `rules check` shows it: what it follows, when its next digests go."""
+    follows = []
+    if subscriber.rules:
+        follows.append(f"rules {', '.join(subscriber.rules)}")
+    if subscriber.tags:
+        follows.append(f"tags {', '.join(subscriber.tags)}")
+    zone = subscriber.zone
+    times = subscriber.schedule.next_times(now, zone)
+    return [
+        f"subscriber {subscriber.mailbox} ({'; '.join(follows)})",
+        f"  schedule:  {subscriber.schedule.text} in {subscriber.timezone}",
+        "  next:      " + ", ".join(f"{moment:%a %Y-%m-%d %H:%M %Z}" for moment in times),
+    ]
 
 
 def _rule_lines(rule: Rule) -> list[str]:

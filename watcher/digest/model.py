@@ -4,28 +4,11 @@ of one email. Plain frozen dataclasses: the store fills them, compose and render
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
-from watcher.model import Span
-from watcher.subscribers import Mailbox
+from watcher.addresses import Mailbox
+from watcher.store.digests import DigestHit
 
-
-@dataclass(frozen=True, slots=True)
-class DigestHit:
-    """One hit waiting for a subscriber: which rule matched which article version, and where."""
-
-    hit_id: int
-    rule: str  # the rule's name
-    article_uid: str  # the article's content-derived uid (its page is /articles/UID)
-    title: str
-    lead: str
-    body: str
-    source: str
-    published: datetime  # timezone-aware
-    url: str | None  # the article's own address, if it has one (not checked: see safe_url)
-    spans: tuple[Span, ...]  # offsets into this version's title, lead, body or source
-    matched_at: datetime
-    backfill: bool
+__all__ = ["Digest", "DigestHit", "Entry", "Links", "RuleInfo", "Section"]
 
 
 @dataclass(frozen=True, slots=True)

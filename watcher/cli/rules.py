@@ -22,8 +22,8 @@ from watcher.percolator import Percolator
 from watcher.percolator.excerpt import ELLIPSIS, excerpts, printable_line
 from watcher.query.compile import CompiledQuery, compile_query
 from watcher.rules import Rule, RuleSet
-from watcher.subscribers import Subscriber
 from watcher.store.articles import ArchiveSpan, archive_span, latest_versions
+from watcher.subscribers import Subscriber
 from watcher.units import format_duration
 
 EXCERPT_WIDTH = 240

@@ -153,3 +153,29 @@ def test_shipped_project_files_match_the_init_skeleton() -> None:
     skeleton = REPO / "watcher" / "skeleton"
     for name in ("config/watcher.yaml", "config/rules.yaml", f"seeds/{EXAMPLE.name}"):
         assert (skeleton / name).read_bytes() == (REPO / name).read_bytes(), name
+
+
+def test_postgres_url_in_the_form_hosts_give_works(
+    settled_project: Path, postgres_url: str
+) -> None:
+    hosted = "postgres://" + postgres_url.split("://", 1)[1]
+    scan = run(settled_project, "scan", "--format", "json", database_url=hosted)
+    assert scan.exit_code == 0, scan.output
+    assert json.loads(scan.stdout)["new"] == 1
+    config = settled_project / "config" / "watcher.yaml"
+    config.write_text(
+        config.read_text().replace("sqlite:///var/watcher.db", f'"{hosted}"'), encoding="utf-8"
+    )
+    status = run(settled_project, "status", "--format", "json")
+    assert status.exit_code == 0, status.output
+    assert json.loads(status.stdout)["articles"] == 1
+    assert not (settled_project / "var" / "watcher.db").exists()
+
+
+@pytest.mark.parametrize("scheme", ["mysql", "postgresql+asyncpg"])
+def test_unusable_database_url_is_one_line_and_exit_2(project: Path, scheme: str) -> None:
+    result = run(project, "scan", database_url=f"{scheme}://u@h/db")
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f'error: WATCHER_DATABASE_URL: "{scheme}://" ')
+    assert "postgresql+psycopg://" in line

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from support import CORPUS, EXAMPLE, write
 
+from watcher.errors import SeedsDirError
 from watcher.scan import ScanSettings, run_scan
 from watcher.services import utc_now
 from watcher.store.articles import count_articles
@@ -238,3 +239,62 @@ def test_nul_escapes_in_json_are_dropped_not_fatal(sessions, seeds, scan) -> Non
     with sessions() as session:
         titles = set(session.scalars(select(ArticleVersionRow.title)))
     assert titles == {"Badtitle", "Good story"}
+
+
+ADVICE = "point seeds_dir in the config at your articles folder"
+
+
+def _as_a_file(seeds: Path) -> None:
+    seeds.write_text("not a folder")
+
+
+def _as_a_symlink_loop(seeds: Path) -> None:
+    seeds.symlink_to(seeds)
+
+
+def _unreadable(seeds: Path) -> None:
+    seeds.mkdir()
+    seeds.chmod(0)
+
+
+SEEDS_DIR_PROBLEMS = [
+    pytest.param(None, "missing: {seeds} — create the folder, or " + ADVICE, id="missing"),
+    pytest.param(_as_a_file, "not a folder: {seeds} — " + ADVICE, id="a-file"),
+    pytest.param(
+        _as_a_symlink_loop,
+        "unreadable: {seeds} (Too many levels of symbolic links) — fix it, or " + ADVICE,
+        id="symlink-loop",
+    ),
+    pytest.param(
+        _unreadable,
+        "unreadable: {seeds} (Permission denied) — let the user running watcher read it, or "
+        + ADVICE,
+        id="permission-denied",
+        marks=pytest.mark.skipif(os.geteuid() == 0, reason="root reads every folder"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("spoil", "problem"), SEEDS_DIR_PROBLEMS)
+def test_seeds_dir_that_cannot_be_walked_stops_the_scan_and_forgets_nothing(
+    sessions, seeds, scan, tmp_path, spoil: Callable[[Path], None] | None, problem: str
+) -> None:
+    write(seeds / "kept.txt", plain("Kept story"))
+    scan()
+    aside = seeds.rename(tmp_path / "aside")
+    if spoil is not None:
+        spoil(seeds)
+    with pytest.raises(SeedsDirError) as caught:
+        scan()
+    assert str(caught.value) == "seeds_dir: " + problem.format(seeds=seeds)
+    assert caught.value.exit_code == 1
+    if seeds.is_dir() and not seeds.is_symlink():
+        seeds.chmod(0o755)
+        seeds.rmdir()
+    else:
+        seeds.unlink(missing_ok=True)
+    aside.rename(seeds)
+    reader = CountingReader()
+    summary = scan(read_bytes=reader)
+    assert reader.paths == []
+    assert (summary.new, summary.unchanged) == (0, 1)

@@ -12,8 +12,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from watcher.articles import ARTICLE_SUFFIXES, ReadContext, read_article
-from watcher.articles.discover import Fingerprint, FoundFile, discover
-from watcher.errors import IngestError
+from watcher.articles.discover import Fingerprint, FoundFile, describe_problem, discover
+from watcher.errors import IngestError, SeedsDirError
 from watcher.model import Article
 from watcher.store.articles import Located, StoredVersion, store_articles
 from watcher.store.files import forget_files, load_fingerprints, record_files
@@ -61,7 +61,7 @@ def run_scan(
     started_at, started = clock(), time.perf_counter()
     with sessions() as session:
         known = load_fingerprints(session)
-    found = list(discover(settings.seeds_dir, ARTICLE_SUFFIXES))
+    found = _discover(settings.seeds_dir)
     todo = [
         f for f in found if known.get(f.key) != f.fingerprint and _settled(f, settings, started_at)
     ]
@@ -77,6 +77,14 @@ def run_scan(
     with sessions.begin() as session:
         record_scan(session, ScanRecord(summary, started_at, clock()))
     return summary
+
+
+def _discover(seeds_dir: Path) -> list[FoundFile]:
+    """The article files; SeedsDirError, before any file is forgotten, if none can be listed."""
+    try:
+        return list(discover(seeds_dir, ARTICLE_SUFFIXES))
+    except OSError as exc:
+        raise SeedsDirError(f"seeds_dir: {describe_problem(seeds_dir, exc)}") from exc
 
 
 def _settled(found: FoundFile, settings: ScanSettings, now: datetime) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,15 @@ def test_unusable_database_url_is_one_line_and_exit_2(project: Path, scheme: str
     [line] = result.stderr.splitlines()
     assert line.startswith(f'error: WATCHER_DATABASE_URL: "{scheme}://" ')
     assert "postgresql+psycopg://" in line
+
+
+def test_missing_seeds_dir_is_one_line_and_exit_1(project: Path) -> None:
+    seeds = project / "seeds"
+    shutil.rmtree(seeds)
+    result = run(project, "scan")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"error: seeds_dir: missing: {seeds} — create the folder, or point seeds_dir in the "
+        "config at your articles folder"
+    ]
+    assert result.stdout == ""

@@ -298,3 +298,14 @@ def test_seeds_dir_that_cannot_be_walked_stops_the_scan_and_forgets_nothing(
     summary = scan(read_bytes=reader)
     assert reader.paths == []
     assert (summary.new, summary.unchanged) == (0, 1)
+
+
+def test_looping_and_dangling_symlinks_are_skipped(sessions, seeds, scan) -> None:
+    write(seeds / "good.txt", plain("Good story"))
+    (seeds / "self.txt").symlink_to(seeds / "self.txt")
+    (seeds / "ping").symlink_to(seeds / "pong")
+    (seeds / "pong").symlink_to(seeds / "ping")
+    (seeds / "dangling.txt").symlink_to(seeds / "nowhere.txt")
+    summary = scan()
+    assert (summary.new, summary.errors) == (1, 0)
+    assert counts(sessions) == (1, 1)

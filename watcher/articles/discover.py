@@ -105,7 +105,10 @@ def _walk(
 
 
 def _inside(root: Path, path: Path) -> bool:
-    return path.resolve().is_relative_to(root)
+    try:
+        return path.resolve(strict=True).is_relative_to(root)
+    except (OSError, RuntimeError):  # a dangling or looping link leads nowhere to follow
+        return False
 
 
 def _found(root: Path, path: Path) -> FoundFile | None:

@@ -309,3 +309,39 @@ def test_looping_and_dangling_symlinks_are_skipped(sessions, seeds, scan) -> Non
     summary = scan()
     assert (summary.new, summary.errors) == (1, 0)
     assert counts(sessions) == (1, 1)
+
+
+NEAR_MISSES = [
+    pytest.param(
+        "Reuters\n\nFRANCE SETTLES 21.95 BILLION FRANCS SHORT-TERM CURRENCY INTERVENTION\n"
+        " DEBT - OFFICIAL\n\n 2-MAR-1987 11:08:18.52\n\nThe Bank of France said...\n\nBody.\n",
+        "FRANCE SETTLES 21.95 BILLION FRANCS SHORT-TERM CURRENCY INTERVENTION DEBT - OFFICIAL",
+        datetime(1987, 3, 2, 11, 8, 18, 520000, tzinfo=UTC),
+        id="headline-on-two-lines",
+    ),
+    pytest.param(
+        "Reuters\n\nGRAIN SHIPS WAITING\n\n27-MAR-1987 02:17:09.88   T C\n\nLead.\n\nBody.\n",
+        "GRAIN SHIPS WAITING",
+        datetime(1987, 3, 27, 2, 17, 9, 880000, tzinfo=UTC),
+        id="routing-codes-after-the-time",
+    ),
+    pytest.param(
+        "Reuters\n\nBAHIA COCOA REVIEW\n\n32/13/1987\n\nLead.\n\nBody.\n",
+        "BAHIA COCOA REVIEW",
+        datetime(2001, 9, 9, 1, 46, 40, tzinfo=UTC),  # the file's mtime
+        id="time-that-does-not-parse",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "title", "published"), NEAR_MISSES)
+def test_near_misses_of_the_seeds_layout_keep_source_headline_and_time(
+    sessions, seeds, scan, text: str, title: str, published: datetime
+) -> None:
+    path = write(seeds / "wire.txt", text)
+    os.utime(path, (1_000_000_000, 1_000_000_000))
+    assert scan().new == 1
+    with sessions() as session:
+        row = session.scalars(select(ArticleVersionRow)).one()
+    assert (row.source, row.title, row.published) == ("Reuters", title, published)
+    assert row.body == "Body."

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from watcher.articles import ARTICLE_SUFFIXES, ReadContext, read_article
 from watcher.articles.discover import Fingerprint, FoundFile, describe_problem, discover
 from watcher.errors import IngestError, SeedsDirError
-from watcher.model import Article
+from watcher.model import Reading
 from watcher.store.articles import Located, StoredVersion, store_articles
 from watcher.store.files import forget_files, load_fingerprints, record_files
 from watcher.store.ingest_errors import clear_errors, record_errors
@@ -109,17 +109,19 @@ def _read_batch(
     batch = _Batch()
     for found in chunk:
         try:
-            articles = _read_file(found, settings, read_bytes)
+            reading = _read_file(found, settings, read_bytes)
         except IngestError as exc:
             log.warning("%s: %s", found.path, exc.message)
             batch.bad.append((found.key, found.fingerprint, exc.message))
             continue
+        for warning in reading.warnings:
+            log.warning("%s: %s", found.path, warning)
         batch.good.append((found.key, found.fingerprint))
-        batch.articles.extend(Located(found.key, i, a) for i, a in enumerate(articles))
+        batch.articles.extend(Located(found.key, i, a) for i, a in enumerate(reading.articles))
     return batch
 
 
-def _read_file(found: FoundFile, settings: ScanSettings, read_bytes: ReadBytes) -> list[Article]:
+def _read_file(found: FoundFile, settings: ScanSettings, read_bytes: ReadBytes) -> Reading:
     size = found.fingerprint.size
     if size > settings.max_file_size:
         raise IngestError(

@@ -108,9 +108,28 @@ def test_same_content_under_two_paths_is_one_article(sessions, seeds, scan) -> N
     write(seeds / "one.txt", plain("Same story"))
     write(seeds / "sub" / "two.txt", plain("Same story"))
     summary = scan()
-    assert (summary.new, summary.unchanged) == (1, 1)
+    assert (summary.new, summary.duplicate, summary.unchanged) == (1, 1, 0)
     assert counts(sessions) == (1, 2)
     assert versions(sessions) == 1
+
+
+def test_a_copy_of_an_archived_article_is_a_duplicate(sessions, seeds, scan) -> None:
+    write(seeds / "one.txt", plain("Same story"))
+    scan()
+    write(seeds / "copy.txt", plain("Same story"))
+    summary = scan()
+    assert (summary.new, summary.duplicate, summary.unchanged) == (0, 1, 1)
+    assert counts(sessions) == (1, 2)
+
+
+def test_a_touched_file_with_the_same_content_is_unchanged(sessions, seeds, scan) -> None:
+    path = write(seeds / "one.txt", plain("Same story"))
+    scan()
+    write(path, plain("Same story"), age_s=30)
+    reader = CountingReader()
+    summary = scan(read_bytes=reader)
+    assert reader.paths == [path]
+    assert (summary.new, summary.changed, summary.duplicate, summary.unchanged) == (0, 0, 0, 1)
 
 
 def test_changed_content_is_a_new_version_of_the_same_article(sessions, seeds, scan) -> None:
@@ -133,10 +152,12 @@ def test_deleted_file_keeps_its_article(sessions, seeds, scan) -> None:
 
 def test_unsettled_file_waits_for_the_next_scan(sessions, seeds, scan) -> None:
     path = write(seeds / "fresh.txt", plain("Still being written"), age_s=0)
-    assert scan(settle=timedelta(seconds=30)).new == 0
+    first = scan(settle=timedelta(seconds=30))
+    assert (first.new, first.waiting, first.unchanged) == (0, 1, 0)
     past = time.time() - 60
     os.utime(path, (past, past))
-    assert scan(settle=timedelta(seconds=30)).new == 1
+    second = scan(settle=timedelta(seconds=30))
+    assert (second.new, second.waiting, second.unchanged) == (1, 0, 0)
 
 
 @pytest.mark.parametrize(
@@ -198,8 +219,10 @@ def test_bad_file_is_retried_only_when_it_changes(sessions, seeds, scan) -> None
     path = write(seeds / "empty.txt", b"")
     scan()
     reader = CountingReader()
-    assert scan(read_bytes=reader).errors == 0
+    again = scan(read_bytes=reader)
     assert reader.paths == []
+    # Still failing, so still counted, and not as unchanged: the counts match `watcher errors`.
+    assert (again.errors, again.unchanged) == (1, 0)
     write(path, plain("Now it has text"), age_s=30)
     summary = scan()
     assert (summary.new, summary.errors) == (1, 0)
@@ -225,7 +248,12 @@ def test_five_hundred_reuters_articles_then_a_rescan_finds_nothing_new(
         write(seeds / f"{record['id']:05d}.txt", SEEDS_ARTICLE.format(**record))
     distinct = len({(r["title"], r["body"]) for r in records})
     first = scan(max_file_size=10_000_000)
-    assert (first.new, first.unchanged, first.errors) == (distinct, 500 - distinct, 0)
+    assert (first.new, first.duplicate, first.unchanged, first.errors) == (
+        distinct,
+        500 - distinct,
+        0,
+        0,
+    )
     second = scan(max_file_size=10_000_000)
     assert (second.new, second.changed, second.unchanged) == (0, 0, 500)
     assert counts(sessions) == (distinct, 500)
@@ -345,3 +373,24 @@ def test_near_misses_of_the_seeds_layout_keep_source_headline_and_time(
         row = session.scalars(select(ArticleVersionRow)).one()
     assert (row.source, row.title, row.published) == ("Reuters", title, published)
     assert row.body == "Body."
+
+
+def test_every_file_is_counted_once(sessions, seeds, scan) -> None:
+    write(seeds / "kept.txt", plain("Kept story"))
+    write(seeds / "edited.txt", plain("First take"))
+    write(seeds / "empty.txt", b"")
+    scan()
+    write(seeds / "edited.txt", plain("Second take"), age_s=30)
+    write(seeds / "fresh.txt", plain("Fresh story"))
+    write(seeds / "copy.txt", plain("Kept story"))
+    write(seeds / "binary.txt", b"\x00\x01")
+    write(seeds / "writing.txt", plain("Half written"), age_s=0)
+    summary = scan(settle=timedelta(seconds=30))
+    assert {
+        "new": summary.new,
+        "changed": summary.changed,
+        "unchanged": summary.unchanged,
+        "duplicate": summary.duplicate,
+        "waiting": summary.waiting,
+        "errors": summary.errors,
+    } == {"new": 1, "changed": 1, "unchanged": 1, "duplicate": 1, "waiting": 1, "errors": 2}

@@ -15,9 +15,14 @@ from watcher.articles import ARTICLE_SUFFIXES, ReadContext, read_article
 from watcher.articles.discover import Fingerprint, FoundFile, describe_problem, discover
 from watcher.errors import IngestError, SeedsDirError
 from watcher.model import Reading
-from watcher.store.articles import Located, StoredVersion, store_articles
+from watcher.store.articles import Located, StoredVersion, StoreOutcome, store_articles
 from watcher.store.files import forget_files, load_fingerprints, record_files
-from watcher.store.ingest_errors import clear_errors, record_errors
+from watcher.store.ingest_errors import (
+    clear_errors,
+    count_errors,
+    failing_paths,
+    record_errors,
+)
 from watcher.store.scans import ScanRecord, ScanSummary, record_scan
 
 log = logging.getLogger(__name__)
@@ -37,6 +42,37 @@ class ScanSettings:
     max_file_size: int
     timezone: tzinfo
     default_source: str
+
+
+@dataclass(slots=True)
+class _Totals:
+    """The counts of a scan in progress."""
+
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    duplicate: int = 0
+    waiting: int = 0
+    hits: int = 0
+
+    def add(self, outcome: StoreOutcome, hits: int) -> None:
+        self.new += outcome.new
+        self.changed += outcome.changed
+        self.unchanged += outcome.unchanged
+        self.duplicate += outcome.duplicate
+        self.hits += hits
+
+    def summary(self, errors: int, seconds: float) -> ScanSummary:
+        return ScanSummary(
+            new=self.new,
+            changed=self.changed,
+            unchanged=self.unchanged,
+            duplicate=self.duplicate,
+            waiting=self.waiting,
+            errors=errors,
+            hits=self.hits,
+            seconds=round(seconds, 3),
+        )
 
 
 @dataclass(slots=True)
@@ -61,11 +97,13 @@ def run_scan(
     started_at, started = clock(), time.perf_counter()
     with sessions() as session:
         known = load_fingerprints(session)
+        failing = failing_paths(session)
     found = _discover(settings.seeds_dir)
-    todo = [
-        f for f in found if known.get(f.key) != f.fingerprint and _settled(f, settings, started_at)
-    ]
-    totals = {"new": 0, "changed": 0, "unchanged": len(found) - len(todo), "errors": 0, "hits": 0}
+    altered = [f for f in found if known.get(f.key) != f.fingerprint]
+    todo = [f for f in altered if _settled(f, settings, started_at)]
+    # A failing file left as it was is counted with the errors, not as unchanged.
+    unchanged = sum(known.get(f.key) == f.fingerprint and f.key not in failing for f in found)
+    totals = _Totals(unchanged=unchanged, waiting=len(altered) - len(todo))
     _forget_vanished(sessions, set(known) - {f.key for f in found})
     for offset in range(0, len(todo), BATCH_SIZE):
         chunk = todo[offset : offset + BATCH_SIZE]
@@ -73,8 +111,8 @@ def run_scan(
         _store_batch(sessions, batch, clock(), record_hits, totals)
         if progress is not None:
             progress(offset + len(chunk), len(todo))
-    summary = ScanSummary(**totals, seconds=round(time.perf_counter() - started, 3))
     with sessions.begin() as session:
+        summary = totals.summary(count_errors(session), time.perf_counter() - started)
         record_scan(session, ScanRecord(summary, started_at, clock()))
     return summary
 
@@ -142,7 +180,7 @@ def _store_batch(
     batch: _Batch,
     now: datetime,
     record_hits: RecordHits | None,
-    totals: dict[str, int],
+    totals: _Totals,
 ) -> None:
     """One transaction per batch: a crash redoes at most this batch, and redoing is harmless."""
     with sessions.begin() as session:
@@ -150,9 +188,5 @@ def _store_batch(
         record_files(session, [*batch.good, *((key, fp) for key, fp, _ in batch.bad)], now)
         clear_errors(session, [key for key, _ in batch.good])
         record_errors(session, [(key, reason) for key, _, reason in batch.bad], now)
-        if record_hits is not None:
-            totals["hits"] += record_hits(session, outcome.versions, now)
-    totals["new"] += outcome.new
-    totals["changed"] += outcome.changed
-    totals["unchanged"] += outcome.unchanged
-    totals["errors"] += len(batch.bad)
+        hits = 0 if record_hits is None else record_hits(session, outcome.versions, now)
+    totals.add(outcome, hits)

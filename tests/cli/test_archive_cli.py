@@ -25,21 +25,26 @@ def test_scan_json_is_exactly_the_summary_object(settled_project: Path, database
     result = run(settled_project, "scan", "--format", "json", database_url=database_url)
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
-    assert set(summary) == {"new", "changed", "unchanged", "errors", "hits", "seconds"}
-    assert (summary["new"], summary["changed"], summary["unchanged"], summary["errors"]) == (
-        1,
-        0,
-        0,
-        0,
-    )
-    assert isinstance(summary["seconds"], float)
+    seconds = summary.pop("seconds")
+    assert isinstance(seconds, float)
+    assert summary == {
+        "new": 1,
+        "changed": 0,
+        "unchanged": 0,
+        "duplicate": 0,
+        "waiting": 0,
+        "errors": 0,
+        "hits": 4,
+    }
 
 
 def test_scan_text_prints_one_summary_line(settled_project: Path) -> None:
     result = run(settled_project, "scan")
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [result.stdout.strip()]
-    assert result.stdout.startswith("scan: 1 new, 0 changed, 0 unchanged, 0 errors, 4 hits in ")
+    assert result.stdout.startswith(
+        "scan: 1 new, 0 changed, 0 unchanged, 0 duplicate, 0 waiting, 0 errors, 4 hits in "
+    )
 
 
 def test_status_json_counts_and_last_scan(settled_project: Path, database_url: str) -> None:
@@ -65,7 +70,7 @@ def test_status_json_counts_and_last_scan(settled_project: Path, database_url: s
         "errors": 1,
     }
     last = after["last_scan"]
-    assert (last["new"], last["errors"]) == (1, 1)
+    assert (last["new"], last["duplicate"], last["waiting"], last["errors"]) == (1, 0, 0, 1)
     assert last["finished_at"].endswith("+00:00")
 
 

@@ -52,7 +52,8 @@ def scan(state: CliState, fmt: str) -> None:
 def summary_line(summary: ScanSummary) -> str:
     return (
         f"scan: {summary.new} new, {summary.changed} changed, {summary.unchanged} unchanged, "
-        f"{summary.errors} errors, {summary.hits} hits in {summary.seconds:.2f}s"
+        f"{summary.duplicate} duplicate, {summary.waiting} waiting, {summary.errors} errors, "
+        f"{summary.hits} hits in {summary.seconds:.2f}s"
     )
 
 

@@ -32,6 +32,10 @@ def clear_errors(session: Session, paths: Collection[str]) -> None:
         session.execute(delete(ERRORS).where(ERRORS.c.path.in_(list(paths))))
 
 
+def failing_paths(session: Session) -> set[str]:
+    return set(session.scalars(select(ERRORS.c.path)))
+
+
 def list_errors(session: Session) -> list[IngestFailure]:
     rows = session.scalars(select(IngestErrorRow).order_by(IngestErrorRow.path))
     return [IngestFailure(row.path, row.reason, row.seen_at) for row in rows]

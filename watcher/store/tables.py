@@ -141,6 +141,8 @@ class ScanRow(Base):
     new: Mapped[int] = mapped_column(Integer)
     changed: Mapped[int] = mapped_column(Integer)
     unchanged: Mapped[int] = mapped_column(Integer)
+    duplicate: Mapped[int] = mapped_column(Integer, server_default="0")
+    waiting: Mapped[int] = mapped_column(Integer, server_default="0")
     errors: Mapped[int] = mapped_column(Integer)
     hits: Mapped[int] = mapped_column(Integer)
     seconds: Mapped[float] = mapped_column()

@@ -394,3 +394,58 @@ def test_every_file_is_counted_once(sessions, seeds, scan) -> None:
         "waiting": summary.waiting,
         "errors": summary.errors,
     } == {"new": 1, "changed": 1, "unchanged": 1, "duplicate": 1, "waiting": 1, "errors": 2}
+
+
+BAD_TIME = "Reuters\n\nCOCOA REVIEW\n\n32/13/1987\n\nLead.\n\nBody.\n"
+BAD_TIME_WARNING = (
+    "line 5: cannot parse publication time '32/13/1987'; using the file's modification time"
+)
+
+
+def problems(sessions: sessionmaker[Session]) -> list[tuple[str, str, str]]:
+    with sessions() as session:
+        return [(f.path, f.level, f.reason) for f in list_errors(session)]
+
+
+def test_a_warning_is_recorded_and_the_file_archived(sessions, seeds, scan) -> None:
+    path = write(seeds / "wire.txt", BAD_TIME)
+    summary = scan()
+    assert (summary.new, summary.errors, summary.warnings) == (1, 0, 1)
+    assert problems(sessions) == [("wire.txt", "warning", BAD_TIME_WARNING)]
+    again = scan()
+    assert (again.unchanged, again.errors, again.warnings) == (1, 0, 1)
+    write(path, BAD_TIME.replace("32/13/1987", "12/3/1987, 9:00:00 AM"), age_s=30)
+    fixed = scan()
+    assert (fixed.errors, fixed.warnings) == (0, 0)
+    assert problems(sessions) == []
+
+
+def test_a_warning_goes_when_its_file_goes_and_turns_into_an_error_when_it_fails(
+    sessions, seeds, scan
+) -> None:
+    gone = write(seeds / "gone.txt", BAD_TIME)
+    broken = write(seeds / "broken.txt", BAD_TIME.replace("COCOA", "SUGAR"))
+    scan()
+    assert [level for _, level, _ in problems(sessions)] == ["warning", "warning"]
+    gone.unlink()
+    write(broken, b"", age_s=30)
+    summary = scan()
+    assert (summary.errors, summary.warnings) == (1, 0)
+    assert problems(sessions) == [("broken.txt", "error", "empty file")]
+
+
+def test_many_warnings_of_one_file_make_one_line(sessions, seeds, scan) -> None:
+    items = [{"title": f"Item {i}", "published": f"someday {i}"} for i in range(5)]
+    write(seeds / "list.json", json.dumps(items))
+    assert scan().warnings == 1
+    [(path, level, reason)] = problems(sessions)
+    assert (path, level) == ("list.json", "warning")
+    assert (
+        reason
+        == "; ".join(
+            f"JSON item [{i}]: cannot parse publication time 'someday {i}'; using the file's "
+            "modification time"
+            for i in range(3)
+        )
+        + " (and 2 more)"
+    )

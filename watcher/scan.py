@@ -20,14 +20,18 @@ from watcher.store.files import forget_files, load_fingerprints, record_files
 from watcher.store.ingest_errors import (
     clear_errors,
     count_errors,
+    count_warnings,
     failing_paths,
     record_errors,
+    record_warnings,
 )
 from watcher.store.scans import ScanRecord, ScanSummary, record_scan
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+# Warnings of one file shown in full; beyond them, only how many more there are.
+SHOWN_WARNINGS = 3
 
 Clock = Callable[[], datetime]
 ReadBytes = Callable[[Path], bytes]
@@ -62,7 +66,7 @@ class _Totals:
         self.duplicate += outcome.duplicate
         self.hits += hits
 
-    def summary(self, errors: int, seconds: float) -> ScanSummary:
+    def summary(self, errors: int, warnings: int, seconds: float) -> ScanSummary:
         return ScanSummary(
             new=self.new,
             changed=self.changed,
@@ -70,6 +74,7 @@ class _Totals:
             duplicate=self.duplicate,
             waiting=self.waiting,
             errors=errors,
+            warnings=warnings,
             hits=self.hits,
             seconds=round(seconds, 3),
         )
@@ -82,6 +87,7 @@ class _Batch:
     articles: list[Located] = field(default_factory=list)
     good: list[tuple[str, Fingerprint]] = field(default_factory=list)
     bad: list[tuple[str, Fingerprint, str]] = field(default_factory=list)
+    warned: dict[str, str] = field(default_factory=dict)  # good files read with a guess
 
 
 def run_scan(
@@ -112,7 +118,8 @@ def run_scan(
         if progress is not None:
             progress(offset + len(chunk), len(todo))
     with sessions.begin() as session:
-        summary = totals.summary(count_errors(session), time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        summary = totals.summary(count_errors(session), count_warnings(session), seconds)
         record_scan(session, ScanRecord(summary, started_at, clock()))
     return summary
 
@@ -154,9 +161,18 @@ def _read_batch(
             continue
         for warning in reading.warnings:
             log.warning("%s: %s", found.path, warning)
+        if reading.warnings:
+            batch.warned[found.key] = _warning_reason(reading.warnings)
         batch.good.append((found.key, found.fingerprint))
         batch.articles.extend(Located(found.key, i, a) for i, a in enumerate(reading.articles))
     return batch
+
+
+def _warning_reason(warnings: Sequence[str]) -> str:
+    """One line for a file's warnings, however many items of it had one."""
+    shown = "; ".join(warnings[:SHOWN_WARNINGS])
+    more = len(warnings) - SHOWN_WARNINGS
+    return f"{shown} (and {more} more)" if more > 0 else shown
 
 
 def _read_file(found: FoundFile, settings: ScanSettings, read_bytes: ReadBytes) -> Reading:
@@ -186,7 +202,8 @@ def _store_batch(
     with sessions.begin() as session:
         outcome = store_articles(session, batch.articles, now)
         record_files(session, [*batch.good, *((key, fp) for key, fp, _ in batch.bad)], now)
-        clear_errors(session, [key for key, _ in batch.good])
+        clear_errors(session, [key for key, _ in batch.good if key not in batch.warned])
+        record_warnings(session, list(batch.warned.items()), now)
         record_errors(session, [(key, reason) for key, _, reason in batch.bad], now)
         hits = 0 if record_hits is None else record_hits(session, outcome.versions, now)
     totals.add(outcome, hits)

@@ -16,8 +16,9 @@ class ScanSummary:
     """What one scan found, file by file (an article by article, for files that hold several).
 
     new, changed, unchanged, duplicate (content already archived from another file) and
-    waiting (not settled yet) are what this scan saw; errors counts the files failing now,
-    as `watcher errors` lists them, whether this scan read them or not.
+    waiting (not settled yet) are what this scan saw; errors and warnings count the files
+    failing, and ingested with a warning, now, as `watcher errors` lists them, whether this
+    scan read them or not.
     """
 
     new: int
@@ -26,6 +27,7 @@ class ScanSummary:
     duplicate: int
     waiting: int
     errors: int
+    warnings: int
     hits: int
     seconds: float
 
@@ -61,6 +63,7 @@ def last_scan(session: Session) -> ScanRecord | None:
         duplicate=row.duplicate,
         waiting=row.waiting,
         errors=row.errors,
+        warnings=row.warnings,
         hits=row.hits,
         seconds=row.seconds,
     )

@@ -449,3 +449,25 @@ def test_many_warnings_of_one_file_make_one_line(sessions, seeds, scan) -> None:
         )
         + " (and 2 more)"
     )
+
+
+def test_progress_is_reported_file_by_file(sessions, seeds) -> None:
+    for i in range(3):
+        write(seeds / f"a{i}.txt", plain(f"Headline {i}"))
+    write(seeds / "b.txt", plain("Headline 0"))
+    reported: list[tuple[int, int]] = []
+    run_scan(
+        sessions,
+        settings(seeds),
+        clock=utc_now,
+        progress=lambda done, total: reported.append((done, total)),
+    )
+    assert reported == [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4)]
+    reported.clear()
+    run_scan(
+        sessions,
+        settings(seeds),
+        clock=utc_now,
+        progress=lambda done, total: reported.append((done, total)),
+    )
+    assert reported == [(0, 0)]

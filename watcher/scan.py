@@ -111,12 +111,15 @@ def run_scan(
     unchanged = sum(known.get(f.key) == f.fingerprint and f.key not in failing for f in found)
     totals = _Totals(unchanged=unchanged, waiting=len(altered) - len(todo))
     _forget_vanished(sessions, set(known) - {f.key for f in found})
+    report = progress or _no_progress
+    report(0, len(todo))
     for offset in range(0, len(todo), BATCH_SIZE):
-        chunk = todo[offset : offset + BATCH_SIZE]
-        batch = _read_batch(chunk, settings, read_bytes)
+        batch = _Batch()
+        # File by file, so that a progress bar moves (and can tell the time left) smoothly.
+        for done, found_file in enumerate(todo[offset : offset + BATCH_SIZE], start=offset + 1):
+            _read_into(batch, found_file, settings, read_bytes)
+            report(done, len(todo))
         _store_batch(sessions, batch, clock(), record_hits, totals)
-        if progress is not None:
-            progress(offset + len(chunk), len(todo))
     with sessions.begin() as session:
         seconds = time.perf_counter() - started
         summary = totals.summary(count_errors(session), count_warnings(session), seconds)
@@ -148,24 +151,26 @@ def _forget_vanished(sessions: sessionmaker[Session], gone: set[str]) -> None:
             clear_errors(session, gone)
 
 
-def _read_batch(
-    chunk: Sequence[FoundFile], settings: ScanSettings, read_bytes: ReadBytes
-) -> _Batch:
-    batch = _Batch()
-    for found in chunk:
-        try:
-            reading = _read_file(found, settings, read_bytes)
-        except IngestError as exc:
-            log.warning("%s: %s", found.path, exc.message)
-            batch.bad.append((found.key, found.fingerprint, exc.message))
-            continue
-        for warning in reading.warnings:
-            log.warning("%s: %s", found.path, warning)
-        if reading.warnings:
-            batch.warned[found.key] = _warning_reason(reading.warnings)
-        batch.good.append((found.key, found.fingerprint))
-        batch.articles.extend(Located(found.key, i, a) for i, a in enumerate(reading.articles))
-    return batch
+def _no_progress(done: int, total: int) -> None:
+    """Progress reported to no one."""
+
+
+def _read_into(
+    batch: _Batch, found: FoundFile, settings: ScanSettings, read_bytes: ReadBytes
+) -> None:
+    """Read one file into the batch: its articles and warnings, or why it failed."""
+    try:
+        reading = _read_file(found, settings, read_bytes)
+    except IngestError as exc:
+        log.warning("%s: %s", found.path, exc.message)
+        batch.bad.append((found.key, found.fingerprint, exc.message))
+        return
+    for warning in reading.warnings:
+        log.warning("%s: %s", found.path, warning)
+    if reading.warnings:
+        batch.warned[found.key] = _warning_reason(reading.warnings)
+    batch.good.append((found.key, found.fingerprint))
+    batch.articles.extend(Located(found.key, i, a) for i, a in enumerate(reading.articles))
 
 
 def _warning_reason(warnings: Sequence[str]) -> str:

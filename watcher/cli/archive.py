@@ -6,9 +6,9 @@ import sys
 from typing import Any
 
 import click
-from rich.progress import Progress
 
 from watcher.cli.output import echo_json, echo_table, iso
+from watcher.cli.progress import scan_progress
 from watcher.cli.state import CliState, pass_state
 from watcher.feeds import build_since
 from watcher.matching import prepare_matching
@@ -32,7 +32,7 @@ def scan(state: CliState, fmt: str) -> None:
     started = services.clock()
     recorder = prepare_matching(services.sessions, state.ruleset(), started)
     show_progress = fmt == "text" and sys.stdout.isatty()
-    with Progress(disable=not show_progress, transient=True) as bar:
+    with scan_progress(enabled=show_progress) as bar:
         task = bar.add_task("scanning", total=None)
         summary = run_scan(
             services.sessions,

@@ -1,4 +1,4 @@
-"""read_article(): pick the reader for a file by its extension and turn its bytes into articles."""
+"""read_article(): pick the reader for a file by its extension; its bytes -> articles, warnings."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Walk seeds_dir: which files are articles, their stat fingerprints, which are settled."""
+"""Walk seeds_dir: whether it can be walked, which files are articles, their fingerprints."""
 
 from __future__ import annotations
 

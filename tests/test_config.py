@@ -185,3 +185,82 @@ def test_a_bad_from_address_is_one_line(tmp_path: Path, value: str, message: str
     [error] = caught.value.errors
     assert str(error).startswith(f"{path}:2:3: mail.from_address: ")
     assert message in str(error)
+
+
+POSTGRES_FORMS = [
+    pytest.param("postgres://u:pw@db.example.org:5432/news", id="postgres"),
+    pytest.param("postgresql://u:pw@db.example.org:5432/news", id="postgresql"),
+    pytest.param("postgresql+psycopg://u:pw@db.example.org:5432/news", id="explicit"),
+]
+PSYCOPG_URL = "postgresql+psycopg://u:pw@db.example.org:5432/news"
+
+
+@pytest.mark.parametrize("url", POSTGRES_FORMS)
+def test_postgres_urls_as_hosts_give_them_mean_psycopg(tmp_path: Path, url: str) -> None:
+    from_key = load_config(config_file(tmp_path, f"database_url: {url}\n"), {})
+    from_env = load_config(config_file(tmp_path, ""), {"WATCHER_DATABASE_URL": url})
+    assert from_key.database_url == from_env.database_url == PSYCOPG_URL
+
+
+def test_normalised_url_keeps_its_query_and_escapes(tmp_path: Path) -> None:
+    url = "postgres://u:p%40ss@db/news?sslmode=require"
+    config = load_config(config_file(tmp_path, ""), {"WATCHER_DATABASE_URL": url})
+    assert config.database_url == "postgresql+psycopg://u:p%40ss@db/news?sslmode=require"
+
+
+UNUSABLE_URLS = [
+    pytest.param(
+        "mysql://u:secret@h/db",
+        '"mysql://" is not a database watcher supports — write '
+        "sqlite:///var/watcher.db or postgresql+psycopg://user@host/db",
+        id="mysql",
+    ),
+    pytest.param(
+        "postgresql+asyncpg://u:secret@h/db",
+        '"postgresql+asyncpg://" is an asyncio driver, which watcher does not use — write '
+        "postgresql+psycopg://user@host/db",
+        id="async-driver",
+    ),
+    pytest.param(
+        "postgresql+psycopg2://u:secret@h/db",
+        '"postgresql+psycopg2://" needs the Python module psycopg2, which is not installed — '
+        "write postgresql+psycopg://user@host/db (psycopg comes with watcher)",
+        id="driver-not-installed",
+    ),
+    pytest.param(
+        "postgresql+nosuch://u:secret@h/db",
+        '"postgresql+nosuch://" names no driver SQLAlchemy knows — write '
+        "postgresql+psycopg://user@host/db",
+        id="unknown-driver",
+    ),
+]
+
+
+@pytest.mark.parametrize(("url", "reason"), UNUSABLE_URLS)
+def test_unusable_database_url_in_the_config_is_one_line_with_advice(
+    tmp_path: Path, url: str, reason: str
+) -> None:
+    path = config_file(tmp_path, f"timezone: UTC\ndatabase_url: {url}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, {})
+    assert str(caught.value).splitlines() == [f"{path}:2:1: database_url: {reason}"]
+    assert "secret" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("url", "reason"), UNUSABLE_URLS)
+def test_unusable_database_url_in_the_environment_is_one_line_with_advice(
+    tmp_path: Path, url: str, reason: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(config_file(tmp_path, ""), {"WATCHER_DATABASE_URL": url})
+    assert str(caught.value).splitlines() == [f"WATCHER_DATABASE_URL: {reason}"]
+    assert caught.value.exit_code == 2
+
+
+def test_malformed_database_url_in_the_environment_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(config_file(tmp_path, ""), {"WATCHER_DATABASE_URL": "nonsense"})
+    assert str(caught.value) == (
+        'WATCHER_DATABASE_URL: expected a database URL like "sqlite:///var/watcher.db", '
+        'got "nonsense"'
+    )

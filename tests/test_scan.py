@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from support import CORPUS, EXAMPLE, write
 
+from watcher.errors import SeedsDirError
 from watcher.scan import ScanSettings, run_scan
 from watcher.services import utc_now
 from watcher.store.articles import count_articles
@@ -107,9 +108,28 @@ def test_same_content_under_two_paths_is_one_article(sessions, seeds, scan) -> N
     write(seeds / "one.txt", plain("Same story"))
     write(seeds / "sub" / "two.txt", plain("Same story"))
     summary = scan()
-    assert (summary.new, summary.unchanged) == (1, 1)
+    assert (summary.new, summary.duplicate, summary.unchanged) == (1, 1, 0)
     assert counts(sessions) == (1, 2)
     assert versions(sessions) == 1
+
+
+def test_a_copy_of_an_archived_article_is_a_duplicate(sessions, seeds, scan) -> None:
+    write(seeds / "one.txt", plain("Same story"))
+    scan()
+    write(seeds / "copy.txt", plain("Same story"))
+    summary = scan()
+    assert (summary.new, summary.duplicate, summary.unchanged) == (0, 1, 1)
+    assert counts(sessions) == (1, 2)
+
+
+def test_a_touched_file_with_the_same_content_is_unchanged(sessions, seeds, scan) -> None:
+    path = write(seeds / "one.txt", plain("Same story"))
+    scan()
+    write(path, plain("Same story"), age_s=30)
+    reader = CountingReader()
+    summary = scan(read_bytes=reader)
+    assert reader.paths == [path]
+    assert (summary.new, summary.changed, summary.duplicate, summary.unchanged) == (0, 0, 0, 1)
 
 
 def test_changed_content_is_a_new_version_of_the_same_article(sessions, seeds, scan) -> None:
@@ -132,10 +152,12 @@ def test_deleted_file_keeps_its_article(sessions, seeds, scan) -> None:
 
 def test_unsettled_file_waits_for_the_next_scan(sessions, seeds, scan) -> None:
     path = write(seeds / "fresh.txt", plain("Still being written"), age_s=0)
-    assert scan(settle=timedelta(seconds=30)).new == 0
+    first = scan(settle=timedelta(seconds=30))
+    assert (first.new, first.waiting, first.unchanged) == (0, 1, 0)
     past = time.time() - 60
     os.utime(path, (past, past))
-    assert scan(settle=timedelta(seconds=30)).new == 1
+    second = scan(settle=timedelta(seconds=30))
+    assert (second.new, second.waiting, second.unchanged) == (1, 0, 0)
 
 
 @pytest.mark.parametrize(
@@ -197,8 +219,10 @@ def test_bad_file_is_retried_only_when_it_changes(sessions, seeds, scan) -> None
     path = write(seeds / "empty.txt", b"")
     scan()
     reader = CountingReader()
-    assert scan(read_bytes=reader).errors == 0
+    again = scan(read_bytes=reader)
     assert reader.paths == []
+    # Still failing, so still counted, and not as unchanged: the counts match `watcher errors`.
+    assert (again.errors, again.unchanged) == (1, 0)
     write(path, plain("Now it has text"), age_s=30)
     summary = scan()
     assert (summary.new, summary.errors) == (1, 0)
@@ -224,7 +248,12 @@ def test_five_hundred_reuters_articles_then_a_rescan_finds_nothing_new(
         write(seeds / f"{record['id']:05d}.txt", SEEDS_ARTICLE.format(**record))
     distinct = len({(r["title"], r["body"]) for r in records})
     first = scan(max_file_size=10_000_000)
-    assert (first.new, first.unchanged, first.errors) == (distinct, 500 - distinct, 0)
+    assert (first.new, first.duplicate, first.unchanged, first.errors) == (
+        distinct,
+        500 - distinct,
+        0,
+        0,
+    )
     second = scan(max_file_size=10_000_000)
     assert (second.new, second.changed, second.unchanged) == (0, 0, 500)
     assert counts(sessions) == (distinct, 500)
@@ -238,3 +267,207 @@ def test_nul_escapes_in_json_are_dropped_not_fatal(sessions, seeds, scan) -> Non
     with sessions() as session:
         titles = set(session.scalars(select(ArticleVersionRow.title)))
     assert titles == {"Badtitle", "Good story"}
+
+
+ADVICE = "point seeds_dir in the config at your articles folder"
+
+
+def _as_a_file(seeds: Path) -> None:
+    seeds.write_text("not a folder")
+
+
+def _as_a_symlink_loop(seeds: Path) -> None:
+    seeds.symlink_to(seeds)
+
+
+def _unreadable(seeds: Path) -> None:
+    seeds.mkdir()
+    seeds.chmod(0)
+
+
+SEEDS_DIR_PROBLEMS = [
+    pytest.param(None, "missing: {seeds} — create the folder, or " + ADVICE, id="missing"),
+    pytest.param(_as_a_file, "not a folder: {seeds} — " + ADVICE, id="a-file"),
+    pytest.param(
+        _as_a_symlink_loop,
+        "unreadable: {seeds} (Too many levels of symbolic links) — fix it, or " + ADVICE,
+        id="symlink-loop",
+    ),
+    pytest.param(
+        _unreadable,
+        "unreadable: {seeds} (Permission denied) — let the user running watcher read it, or "
+        + ADVICE,
+        id="permission-denied",
+        marks=pytest.mark.skipif(os.geteuid() == 0, reason="root reads every folder"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("spoil", "problem"), SEEDS_DIR_PROBLEMS)
+def test_seeds_dir_that_cannot_be_walked_stops_the_scan_and_forgets_nothing(
+    sessions, seeds, scan, tmp_path, spoil: Callable[[Path], None] | None, problem: str
+) -> None:
+    write(seeds / "kept.txt", plain("Kept story"))
+    scan()
+    aside = seeds.rename(tmp_path / "aside")
+    if spoil is not None:
+        spoil(seeds)
+    with pytest.raises(SeedsDirError) as caught:
+        scan()
+    assert str(caught.value) == "seeds_dir: " + problem.format(seeds=seeds)
+    assert caught.value.exit_code == 1
+    if seeds.is_dir() and not seeds.is_symlink():
+        seeds.chmod(0o755)
+        seeds.rmdir()
+    else:
+        seeds.unlink(missing_ok=True)
+    aside.rename(seeds)
+    reader = CountingReader()
+    summary = scan(read_bytes=reader)
+    assert reader.paths == []
+    assert (summary.new, summary.unchanged) == (0, 1)
+
+
+def test_looping_and_dangling_symlinks_are_skipped(sessions, seeds, scan) -> None:
+    write(seeds / "good.txt", plain("Good story"))
+    (seeds / "self.txt").symlink_to(seeds / "self.txt")
+    (seeds / "ping").symlink_to(seeds / "pong")
+    (seeds / "pong").symlink_to(seeds / "ping")
+    (seeds / "dangling.txt").symlink_to(seeds / "nowhere.txt")
+    summary = scan()
+    assert (summary.new, summary.errors) == (1, 0)
+    assert counts(sessions) == (1, 1)
+
+
+NEAR_MISSES = [
+    pytest.param(
+        "Reuters\n\nFRANCE SETTLES 21.95 BILLION FRANCS SHORT-TERM CURRENCY INTERVENTION\n"
+        " DEBT - OFFICIAL\n\n 2-MAR-1987 11:08:18.52\n\nThe Bank of France said...\n\nBody.\n",
+        "FRANCE SETTLES 21.95 BILLION FRANCS SHORT-TERM CURRENCY INTERVENTION DEBT - OFFICIAL",
+        datetime(1987, 3, 2, 11, 8, 18, 520000, tzinfo=UTC),
+        id="headline-on-two-lines",
+    ),
+    pytest.param(
+        "Reuters\n\nGRAIN SHIPS WAITING\n\n27-MAR-1987 02:17:09.88   T C\n\nLead.\n\nBody.\n",
+        "GRAIN SHIPS WAITING",
+        datetime(1987, 3, 27, 2, 17, 9, 880000, tzinfo=UTC),
+        id="routing-codes-after-the-time",
+    ),
+    pytest.param(
+        "Reuters\n\nBAHIA COCOA REVIEW\n\n32/13/1987\n\nLead.\n\nBody.\n",
+        "BAHIA COCOA REVIEW",
+        datetime(2001, 9, 9, 1, 46, 40, tzinfo=UTC),  # the file's mtime
+        id="time-that-does-not-parse",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "title", "published"), NEAR_MISSES)
+def test_near_misses_of_the_seeds_layout_keep_source_headline_and_time(
+    sessions, seeds, scan, text: str, title: str, published: datetime
+) -> None:
+    path = write(seeds / "wire.txt", text)
+    os.utime(path, (1_000_000_000, 1_000_000_000))
+    assert scan().new == 1
+    with sessions() as session:
+        row = session.scalars(select(ArticleVersionRow)).one()
+    assert (row.source, row.title, row.published) == ("Reuters", title, published)
+    assert row.body == "Body."
+
+
+def test_every_file_is_counted_once(sessions, seeds, scan) -> None:
+    write(seeds / "kept.txt", plain("Kept story"))
+    write(seeds / "edited.txt", plain("First take"))
+    write(seeds / "empty.txt", b"")
+    scan()
+    write(seeds / "edited.txt", plain("Second take"), age_s=30)
+    write(seeds / "fresh.txt", plain("Fresh story"))
+    write(seeds / "copy.txt", plain("Kept story"))
+    write(seeds / "binary.txt", b"\x00\x01")
+    write(seeds / "writing.txt", plain("Half written"), age_s=0)
+    summary = scan(settle=timedelta(seconds=30))
+    assert {
+        "new": summary.new,
+        "changed": summary.changed,
+        "unchanged": summary.unchanged,
+        "duplicate": summary.duplicate,
+        "waiting": summary.waiting,
+        "errors": summary.errors,
+    } == {"new": 1, "changed": 1, "unchanged": 1, "duplicate": 1, "waiting": 1, "errors": 2}
+
+
+BAD_TIME = "Reuters\n\nCOCOA REVIEW\n\n32/13/1987\n\nLead.\n\nBody.\n"
+BAD_TIME_WARNING = (
+    "line 5: cannot parse publication time '32/13/1987'; using the file's modification time"
+)
+
+
+def problems(sessions: sessionmaker[Session]) -> list[tuple[str, str, str]]:
+    with sessions() as session:
+        return [(f.path, f.level, f.reason) for f in list_errors(session)]
+
+
+def test_a_warning_is_recorded_and_the_file_archived(sessions, seeds, scan) -> None:
+    path = write(seeds / "wire.txt", BAD_TIME)
+    summary = scan()
+    assert (summary.new, summary.errors, summary.warnings) == (1, 0, 1)
+    assert problems(sessions) == [("wire.txt", "warning", BAD_TIME_WARNING)]
+    again = scan()
+    assert (again.unchanged, again.errors, again.warnings) == (1, 0, 1)
+    write(path, BAD_TIME.replace("32/13/1987", "12/3/1987, 9:00:00 AM"), age_s=30)
+    fixed = scan()
+    assert (fixed.errors, fixed.warnings) == (0, 0)
+    assert problems(sessions) == []
+
+
+def test_a_warning_goes_when_its_file_goes_and_turns_into_an_error_when_it_fails(
+    sessions, seeds, scan
+) -> None:
+    gone = write(seeds / "gone.txt", BAD_TIME)
+    broken = write(seeds / "broken.txt", BAD_TIME.replace("COCOA", "SUGAR"))
+    scan()
+    assert [level for _, level, _ in problems(sessions)] == ["warning", "warning"]
+    gone.unlink()
+    write(broken, b"", age_s=30)
+    summary = scan()
+    assert (summary.errors, summary.warnings) == (1, 0)
+    assert problems(sessions) == [("broken.txt", "error", "empty file")]
+
+
+def test_many_warnings_of_one_file_make_one_line(sessions, seeds, scan) -> None:
+    items = [{"title": f"Item {i}", "published": f"someday {i}"} for i in range(5)]
+    write(seeds / "list.json", json.dumps(items))
+    assert scan().warnings == 1
+    [(path, level, reason)] = problems(sessions)
+    assert (path, level) == ("list.json", "warning")
+    assert (
+        reason
+        == "; ".join(
+            f"JSON item [{i}]: cannot parse publication time 'someday {i}'; using the file's "
+            "modification time"
+            for i in range(3)
+        )
+        + " (and 2 more)"
+    )
+
+
+def test_progress_is_reported_file_by_file(sessions, seeds) -> None:
+    for i in range(3):
+        write(seeds / f"a{i}.txt", plain(f"Headline {i}"))
+    write(seeds / "b.txt", plain("Headline 0"))
+    reported: list[tuple[int, int]] = []
+    run_scan(
+        sessions,
+        settings(seeds),
+        clock=utc_now,
+        progress=lambda done, total: reported.append((done, total)),
+    )
+    assert reported == [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4)]
+    reported.clear()
+    run_scan(
+        sessions,
+        settings(seeds),
+        clock=utc_now,
+        progress=lambda done, total: reported.append((done, total)),
+    )
+    assert reported == [(0, 0)]

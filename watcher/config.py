@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from watcher.addresses import Mailbox, parse_mailbox
 from watcher.errors import ConfigError, ConfigErrors, ConfigNotFound, Location
@@ -19,6 +19,8 @@ from watcher.units import parse_duration, parse_size
 from watcher.yamlsource import load_yaml, validation_errors
 
 DEFAULT_CONFIG = Path("config/watcher.yaml")
+_PSYCOPG = "postgresql+psycopg://user@host/db"
+_URL_FORMS = f"sqlite:///var/watcher.db or {_PSYCOPG}"
 
 
 def single_line(value: str) -> str:
@@ -111,14 +113,8 @@ class Config(_Section):
 
     @field_validator("database_url")
     @classmethod
-    def _valid_url(cls, value: str) -> str:
-        try:
-            make_url(value)
-        except ArgumentError as exc:
-            raise ValueError(
-                f'expected a database URL like "sqlite:///var/watcher.db", got "{value}"'
-            ) from exc
-        return value
+    def _usable_url(cls, value: str) -> str:
+        return usable_database_url(value)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -169,7 +165,12 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
 
 def _resolve(config: Config, path: Path, environ: Mapping[str, str]) -> Config:
     root = path.resolve().parent.parent
-    url = environ.get("WATCHER_DATABASE_URL") or config.database_url
+    url = config.database_url
+    if environ.get("WATCHER_DATABASE_URL"):
+        try:
+            url = usable_database_url(environ["WATCHER_DATABASE_URL"])
+        except ValueError as exc:
+            raise ConfigError(f"WATCHER_DATABASE_URL: {exc}") from exc
     changes: dict[str, Any] = {
         "config_path": path.resolve(),
         "seeds_dir": root / config.seeds_dir,
@@ -178,6 +179,44 @@ def _resolve(config: Config, path: Path, environ: Mapping[str, str]) -> Config:
         "mail": config.mail.model_copy(update={"maildir": root / config.mail.maildir}),
     }
     return config.model_copy(update=changes)
+
+
+def usable_database_url(value: str) -> str:
+    """`value` as watcher opens it: `postgres://` and `postgresql://` (the forms hosts give)
+    mean psycopg 3, the driver installed with watcher. ValueError, with advice and without
+    the password, for a database other than SQLite or PostgreSQL, or a driver that cannot work.
+    """
+    try:
+        url = make_url(value)
+    except ArgumentError as exc:
+        raise ValueError(
+            f'expected a database URL like "sqlite:///var/watcher.db", got "{value}"'
+        ) from exc
+    scheme = url.drivername
+    written = f'"{scheme}://"'
+    backend, _, driver = scheme.partition("+")
+    if backend not in ("sqlite", "postgres", "postgresql"):
+        raise ValueError(f"{written} is not a database watcher supports — write {_URL_FORMS}")
+    if backend != "sqlite":
+        url = url.set(drivername=f"postgresql+{driver or 'psycopg'}")
+    try:
+        dialect = url.get_dialect()
+    except NoSuchModuleError as exc:
+        raise ValueError(f"{written} names no driver SQLAlchemy knows — write {_PSYCOPG}") from exc
+    if dialect.is_async:
+        raise ValueError(
+            f"{written} is an asyncio driver, which watcher does not use — write {_PSYCOPG}"
+        )
+    try:
+        dialect.import_dbapi()
+    except ImportError as exc:
+        raise ValueError(
+            f"{written} needs the Python module {exc.name}, which is not installed — "
+            f"write {_PSYCOPG} (psycopg comes with watcher)"
+        ) from exc
+    if url.drivername == scheme:
+        return value
+    return url.render_as_string(hide_password=False)
 
 
 def resolve_sqlite_url(url: str, root: Path) -> str:

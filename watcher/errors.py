@@ -79,6 +79,10 @@ class IngestError(WatcherError):
     """A file could not be turned into articles; `reason` is shown by `watcher errors`."""
 
 
+class SeedsDirError(WatcherError):
+    """seeds_dir cannot be walked (missing, not a folder, unreadable): no scan can run."""
+
+
 class StoreError(WatcherError):
     """The database refused or is unreachable."""
 

@@ -43,6 +43,15 @@ class Article:
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What a reader made of one file: its articles, and what it had to guess, as warnings
+    ("line 5: cannot parse publication time ...") for the scan to record."""
+
+    articles: tuple[Article, ...]
+    warnings: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Span:
     """Where a query term matched: a field and character offsets into its original text."""

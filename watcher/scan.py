@@ -12,17 +12,26 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from watcher.articles import ARTICLE_SUFFIXES, ReadContext, read_article
-from watcher.articles.discover import Fingerprint, FoundFile, discover
-from watcher.errors import IngestError
-from watcher.model import Article
-from watcher.store.articles import Located, StoredVersion, store_articles
+from watcher.articles.discover import Fingerprint, FoundFile, describe_problem, discover
+from watcher.errors import IngestError, SeedsDirError
+from watcher.model import Reading
+from watcher.store.articles import Located, StoredVersion, StoreOutcome, store_articles
 from watcher.store.files import forget_files, load_fingerprints, record_files
-from watcher.store.ingest_errors import clear_errors, record_errors
+from watcher.store.ingest_errors import (
+    clear_errors,
+    count_errors,
+    count_warnings,
+    failing_paths,
+    record_errors,
+    record_warnings,
+)
 from watcher.store.scans import ScanRecord, ScanSummary, record_scan
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+# Warnings of one file shown in full; beyond them, only how many more there are.
+SHOWN_WARNINGS = 3
 
 Clock = Callable[[], datetime]
 ReadBytes = Callable[[Path], bytes]
@@ -40,12 +49,45 @@ class ScanSettings:
 
 
 @dataclass(slots=True)
+class _Totals:
+    """The counts of a scan in progress."""
+
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    duplicate: int = 0
+    waiting: int = 0
+    hits: int = 0
+
+    def add(self, outcome: StoreOutcome, hits: int) -> None:
+        self.new += outcome.new
+        self.changed += outcome.changed
+        self.unchanged += outcome.unchanged
+        self.duplicate += outcome.duplicate
+        self.hits += hits
+
+    def summary(self, errors: int, warnings: int, seconds: float) -> ScanSummary:
+        return ScanSummary(
+            new=self.new,
+            changed=self.changed,
+            unchanged=self.unchanged,
+            duplicate=self.duplicate,
+            waiting=self.waiting,
+            errors=errors,
+            warnings=warnings,
+            hits=self.hits,
+            seconds=round(seconds, 3),
+        )
+
+
+@dataclass(slots=True)
 class _Batch:
     """What reading a batch of files produced, before it is stored."""
 
     articles: list[Located] = field(default_factory=list)
     good: list[tuple[str, Fingerprint]] = field(default_factory=list)
     bad: list[tuple[str, Fingerprint, str]] = field(default_factory=list)
+    warned: dict[str, str] = field(default_factory=dict)  # good files read with a guess
 
 
 def run_scan(
@@ -61,22 +103,36 @@ def run_scan(
     started_at, started = clock(), time.perf_counter()
     with sessions() as session:
         known = load_fingerprints(session)
-    found = list(discover(settings.seeds_dir, ARTICLE_SUFFIXES))
-    todo = [
-        f for f in found if known.get(f.key) != f.fingerprint and _settled(f, settings, started_at)
-    ]
-    totals = {"new": 0, "changed": 0, "unchanged": len(found) - len(todo), "errors": 0, "hits": 0}
+        failing = failing_paths(session)
+    found = _discover(settings.seeds_dir)
+    altered = [f for f in found if known.get(f.key) != f.fingerprint]
+    todo = [f for f in altered if _settled(f, settings, started_at)]
+    # A failing file left as it was is counted with the errors, not as unchanged.
+    unchanged = sum(known.get(f.key) == f.fingerprint and f.key not in failing for f in found)
+    totals = _Totals(unchanged=unchanged, waiting=len(altered) - len(todo))
     _forget_vanished(sessions, set(known) - {f.key for f in found})
+    report = progress or _no_progress
+    report(0, len(todo))
     for offset in range(0, len(todo), BATCH_SIZE):
-        chunk = todo[offset : offset + BATCH_SIZE]
-        batch = _read_batch(chunk, settings, read_bytes)
+        batch = _Batch()
+        # File by file, so that a progress bar moves (and can tell the time left) smoothly.
+        for done, found_file in enumerate(todo[offset : offset + BATCH_SIZE], start=offset + 1):
+            _read_into(batch, found_file, settings, read_bytes)
+            report(done, len(todo))
         _store_batch(sessions, batch, clock(), record_hits, totals)
-        if progress is not None:
-            progress(offset + len(chunk), len(todo))
-    summary = ScanSummary(**totals, seconds=round(time.perf_counter() - started, 3))
     with sessions.begin() as session:
+        seconds = time.perf_counter() - started
+        summary = totals.summary(count_errors(session), count_warnings(session), seconds)
         record_scan(session, ScanRecord(summary, started_at, clock()))
     return summary
+
+
+def _discover(seeds_dir: Path) -> list[FoundFile]:
+    """The article files; SeedsDirError, before any file is forgotten, if none can be listed."""
+    try:
+        return list(discover(seeds_dir, ARTICLE_SUFFIXES))
+    except OSError as exc:
+        raise SeedsDirError(f"seeds_dir: {describe_problem(seeds_dir, exc)}") from exc
 
 
 def _settled(found: FoundFile, settings: ScanSettings, now: datetime) -> bool:
@@ -95,23 +151,36 @@ def _forget_vanished(sessions: sessionmaker[Session], gone: set[str]) -> None:
             clear_errors(session, gone)
 
 
-def _read_batch(
-    chunk: Sequence[FoundFile], settings: ScanSettings, read_bytes: ReadBytes
-) -> _Batch:
-    batch = _Batch()
-    for found in chunk:
-        try:
-            articles = _read_file(found, settings, read_bytes)
-        except IngestError as exc:
-            log.warning("%s: %s", found.path, exc.message)
-            batch.bad.append((found.key, found.fingerprint, exc.message))
-            continue
-        batch.good.append((found.key, found.fingerprint))
-        batch.articles.extend(Located(found.key, i, a) for i, a in enumerate(articles))
-    return batch
+def _no_progress(done: int, total: int) -> None:
+    """Progress reported to no one."""
 
 
-def _read_file(found: FoundFile, settings: ScanSettings, read_bytes: ReadBytes) -> list[Article]:
+def _read_into(
+    batch: _Batch, found: FoundFile, settings: ScanSettings, read_bytes: ReadBytes
+) -> None:
+    """Read one file into the batch: its articles and warnings, or why it failed."""
+    try:
+        reading = _read_file(found, settings, read_bytes)
+    except IngestError as exc:
+        log.warning("%s: %s", found.path, exc.message)
+        batch.bad.append((found.key, found.fingerprint, exc.message))
+        return
+    for warning in reading.warnings:
+        log.warning("%s: %s", found.path, warning)
+    if reading.warnings:
+        batch.warned[found.key] = _warning_reason(reading.warnings)
+    batch.good.append((found.key, found.fingerprint))
+    batch.articles.extend(Located(found.key, i, a) for i, a in enumerate(reading.articles))
+
+
+def _warning_reason(warnings: Sequence[str]) -> str:
+    """One line for a file's warnings, however many items of it had one."""
+    shown = "; ".join(warnings[:SHOWN_WARNINGS])
+    more = len(warnings) - SHOWN_WARNINGS
+    return f"{shown} (and {more} more)" if more > 0 else shown
+
+
+def _read_file(found: FoundFile, settings: ScanSettings, read_bytes: ReadBytes) -> Reading:
     size = found.fingerprint.size
     if size > settings.max_file_size:
         raise IngestError(
@@ -132,17 +201,14 @@ def _store_batch(
     batch: _Batch,
     now: datetime,
     record_hits: RecordHits | None,
-    totals: dict[str, int],
+    totals: _Totals,
 ) -> None:
     """One transaction per batch: a crash redoes at most this batch, and redoing is harmless."""
     with sessions.begin() as session:
         outcome = store_articles(session, batch.articles, now)
         record_files(session, [*batch.good, *((key, fp) for key, fp, _ in batch.bad)], now)
-        clear_errors(session, [key for key, _ in batch.good])
+        clear_errors(session, [key for key, _ in batch.good if key not in batch.warned])
+        record_warnings(session, list(batch.warned.items()), now)
         record_errors(session, [(key, reason) for key, _, reason in batch.bad], now)
-        if record_hits is not None:
-            totals["hits"] += record_hits(session, outcome.versions, now)
-    totals["new"] += outcome.new
-    totals["changed"] += outcome.changed
-    totals["unchanged"] += outcome.unchanged
-    totals["errors"] += len(batch.bad)
+        hits = 0 if record_hits is None else record_hits(session, outcome.versions, now)
+    totals.add(outcome, hits)

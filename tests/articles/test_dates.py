@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, date, datetime, timedelta, timezone
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from watcher.articles import ReadContext
-from watcher.articles.dates import parse_published, parse_time, published_from_value
+from watcher.articles.dates import (
+    Published,
+    looks_like_time,
+    parse_published,
+    parse_time,
+    parse_time_line,
+    published_from_value,
+)
 
 ROME = ZoneInfo("Europe/Rome")
 MTIME = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
 CTX = ReadContext(timezone=ROME, default_source="Local desk", mtime=MTIME)
-PATH = Path("seeds/a.md")
 DEFAULT = datetime(2024, 1, 2)  # noqa: DTZ001 - a naive default, as dateutil takes it
-WARNING = "seeds/a.md: cannot parse publication time {!r}; using the file's modification time"
+WARNING = "published: cannot parse publication time {!r}; using the file's modification time"
 
 
 @pytest.mark.parametrize(
@@ -68,24 +72,59 @@ def test_parse_time_none(text: str) -> None:
     assert parse_time(text, ROME, default=DEFAULT) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("27-MAR-1987 02:17:09.88   T C", "1987-03-27T02:17:09.880000+01:00", id="2"),
+        pytest.param("27-MAR-1987 04:38:47.18   M C F", "1987-03-27T04:38:47.180000+01:00", id="3"),
+        pytest.param("26-FEB-1987 15:01:01.79", "1987-02-26T15:01:01.790000+01:00", id="none"),
+    ],
+)
+def test_time_line_may_end_in_routing_codes(text: str, expected: str) -> None:
+    parsed = parse_time_line(text, ROME, default=DEFAULT)
+    assert parsed is not None
+    assert parsed.isoformat() == expected
+
+
+def test_time_line_with_four_words_after_it_is_not_a_time() -> None:
+    text = "27-MAR-1987 02:17:09.88 Reuters wire desk copy"
+    assert parse_time_line(text, ROME, default=DEFAULT) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "shaped"),
+    [
+        pytest.param("32/13/1987", True, id="bad-day-and-month"),
+        pytest.param("May 32, 2020", True, id="month-name"),
+        pytest.param("Thursday, 32 May 2020 5:38 PM EST", True, id="words-of-dates"),
+        pytest.param("2020-13-45T25:61:00Z", True, id="iso"),
+        pytest.param("32-MAR-1987 02:17:09.88   T C", True, id="routing-codes"),
+        pytest.param("2 people died in 1987", False, id="sentence"),
+        pytest.param("In 1987, 25 people died", False, id="sentence-2"),
+        pytest.param("Chapter 2", False, id="one-number"),
+        pytest.param("3, 4", False, id="two-numbers"),
+        pytest.param("", False, id="empty"),
+        pytest.param("1/2/3 " * 20, False, id="too-long"),
+    ],
+)
+def test_looks_like_time(text: str, shaped: bool) -> None:
+    assert looks_like_time(text) is shaped
+
+
 @pytest.mark.parametrize("text", [pytest.param(None, id="none"), pytest.param("  ", id="blank")])
-def test_missing_time_is_mtime_silently(text: str | None, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.DEBUG):
-        assert parse_published(text, CTX, path=PATH) == MTIME
-    assert caplog.records == []
+def test_missing_time_is_mtime_silently(text: str | None) -> None:
+    assert parse_published(text, CTX, where="published") == Published(MTIME)
 
 
-def test_unparseable_time_is_mtime_with_one_warning(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.DEBUG):
-        assert parse_published("next Thursday-ish", CTX, path=PATH) == MTIME
-    assert [(r.name, r.levelno, r.getMessage()) for r in caplog.records] == [
-        ("watcher.articles.dates", logging.WARNING, WARNING.format("next Thursday-ish"))
-    ]
+def test_unparseable_time_is_mtime_with_one_warning() -> None:
+    assert parse_published("next Thursday-ish", CTX, where="published") == Published(
+        MTIME, WARNING.format("next Thursday-ish")
+    )
 
 
 def test_parse_published_parses() -> None:
-    parsed = parse_published("5/21/2020, 5:38:06 PM", CTX, path=PATH)
-    assert parsed == datetime(2020, 5, 21, 17, 38, 6, tzinfo=ROME)
+    parsed = parse_published("5/21/2020, 5:38:06 PM", CTX, where="published")
+    assert parsed == Published(datetime(2020, 5, 21, 17, 38, 6, tzinfo=ROME))
 
 
 @pytest.mark.parametrize(
@@ -109,7 +148,8 @@ def test_parse_published_parses() -> None:
     ],
 )
 def test_published_from_value(value: object, expected: str) -> None:
-    assert published_from_value(value, CTX, path=PATH).isoformat() == expected
+    published = published_from_value(value, CTX, where="published")
+    assert (published.moment.isoformat(), published.warning) == (expected, None)
 
 
 @pytest.mark.parametrize(
@@ -120,6 +160,7 @@ def test_published_from_value(value: object, expected: str) -> None:
         pytest.param(1e300, id="huge"),
     ],
 )
-def test_published_from_odd_value_warns(value: object, caplog: pytest.LogCaptureFixture) -> None:
-    assert published_from_value(value, CTX, path=PATH) == MTIME
-    assert [r.getMessage() for r in caplog.records] == [WARNING.format(value)]
+def test_published_from_odd_value_warns(value: object) -> None:
+    assert published_from_value(value, CTX, where="published") == Published(
+        MTIME, WARNING.format(value)
+    )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,7 +16,6 @@ from watcher.model import Article
 ROME = ZoneInfo("Europe/Rome")
 MTIME = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
 CTX = ReadContext(timezone=ROME, default_source="Local desk", mtime=MTIME)
-PATH = Path("feeds/a.json")
 
 STORM = {
     "title": "  Storm hits coast ",
@@ -40,7 +38,9 @@ STORM_ARTICLE = Article(
 
 
 def read(document: object) -> list[Article]:
-    return read_json(json.dumps(document, ensure_ascii=False), CTX, path=PATH)
+    reading = read_json(json.dumps(document, ensure_ascii=False), CTX)
+    assert reading.warnings == ()
+    return list(reading.articles)
 
 
 def test_object() -> None:
@@ -125,5 +125,16 @@ def test_fields(item: dict[str, object], field: str, expected: object) -> None:
 )
 def test_errors(text: str, reason: str) -> None:
     with pytest.raises(IngestError) as info:
-        read_json(text, CTX, path=PATH)
+        read_json(text, CTX)
     assert info.value.message == reason
+
+
+def test_times_that_do_not_parse_are_the_mtime_with_a_warning_per_item() -> None:
+    items = [{"title": "A", "published": "someday"}, STORM, {"title": "C", "date": [1]}]
+    reading = read_json(json.dumps(items), CTX)
+    assert [a.published for a in reading.articles] == [MTIME, STORM_ARTICLE.published, MTIME]
+    assert reading.warnings == (
+        "JSON item [0]: cannot parse publication time 'someday'; "
+        "using the file's modification time",
+        "JSON item [2]: cannot parse publication time [1]; using the file's modification time",
+    )

@@ -39,7 +39,7 @@ def test_suffixes() -> None:
 
 @pytest.mark.parametrize(("name", "text", "title"), CASES)
 def test_dispatch(name: str, text: str, title: str) -> None:
-    [article] = read_article(Path(name), text.encode("utf-8"), CTX)
+    [article] = read_article(Path(name), text.encode("utf-8"), CTX).articles
     assert article.title.startswith(title)
     _check_invariants(article)
 
@@ -55,7 +55,7 @@ def _check_invariants(article: Article) -> None:
 
 
 def test_seeds_example_file() -> None:
-    [article] = read_article(EXAMPLE, EXAMPLE.read_bytes(), CTX)
+    [article] = read_article(EXAMPLE, EXAMPLE.read_bytes(), CTX).articles
     assert article.title == "Haftar announces raids on Tripoli, Putin sends reinforcements"
     assert article.source == "The Limited Times"
     assert article.published == datetime(2020, 5, 21, 17, 38, 6, tzinfo=ROME)
@@ -65,7 +65,7 @@ def test_seeds_example_file() -> None:
 
 def test_json_list_gives_several() -> None:
     data = json.dumps([{"title": "One"}, {"body": "Two"}, {"title": "Three"}]).encode()
-    articles = read_article(Path("a.json"), data, CTX)
+    articles = read_article(Path("a.json"), data, CTX).articles
     assert [(a.title, a.body) for a in articles] == [("One", ""), ("", "Two"), ("Three", "")]
 
 
@@ -100,13 +100,24 @@ def test_encodings_and_line_ends_change_nothing(encode: object, name: str, text:
 
 def test_cp1252_plain_text() -> None:
     data = "Café in città\n\nÉté déjà passé, naïve élève.\r\n".encode("cp1252")
-    [article] = read_article(Path("a.txt"), data, CTX)
+    [article] = read_article(Path("a.txt"), data, CTX).articles
     assert (article.title, article.body) == ("Café in città", "Été déjà passé, naïve élève.")
 
 
-def test_seeds_layout_needs_a_time_on_line_5() -> None:
+def test_reader_warnings_come_back_with_the_articles() -> None:
+    text = "Reuters\n\nCOCOA\nREVIEW\n\n32/13/1987\n\nLead."
+    reading = read_article(Path("a.txt"), text.encode(), CTX)
+    assert [(a.source, a.title, a.published) for a in reading.articles] == [
+        ("Reuters", "COCOA REVIEW", MTIME)
+    ]
+    assert reading.warnings == (
+        "line 6: cannot parse publication time '32/13/1987'; using the file's modification time",
+    )
+
+
+def test_seeds_layout_needs_a_time_line() -> None:
     text = "The headline\n\nFirst paragraph.\n\nSecond paragraph.\n\nThird paragraph."
-    [article] = read_article(Path("a.txt"), text.encode(), CTX)
+    [article] = read_article(Path("a.txt"), text.encode(), CTX).articles
     assert article == Article(
         title="The headline",
         lead="",

@@ -241,6 +241,17 @@ def test_rules_test_reports_negation_only_matches(desk, tmp_path: Path) -> None:
     assert "matched by negation alone" in text.stdout
 
 
+def test_rules_test_over_a_file_read_with_a_warning_says_so(desk, tmp_path: Path) -> None:
+    draft = write(tmp_path / "wire.txt", "Reuters\n\nWAGNER\n\n32/13/1987\n\nLead.\n")
+    result = run(desk, "rules", "test", "--query", "Wagner", str(draft), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert [found["title"] for found in json.loads(result.stdout)] == ["WAGNER"]
+    assert result.stderr.splitlines() == [
+        f"warning: {draft}: line 5: cannot parse publication time '32/13/1987'; "
+        "using the file's modification time"
+    ]
+
+
 def test_rules_test_errors(desk) -> None:
     assert run(desk, "rules", "test", "nope").exit_code == 2
     bad = run(desk, "rules", "test", "--query", "a OR (b")

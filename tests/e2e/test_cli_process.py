@@ -121,7 +121,11 @@ def test_scan_on_a_terminal_shows_progress_then_the_summary(tmp_path: Path) -> N
         os.close(terminal)
         assert process.wait(timeout=120) == 0
         output = _read_all(controller)
-    assert "scan: 1 new, 0 changed, 0 unchanged, 0 errors, 4 hits in " in output
+    assert "1/1 files" in output  # the bar, drawn before the summary replaces it
+    assert (
+        "scan: 1 new, 0 changed, 0 unchanged, 0 duplicate, 0 waiting, 0 errors, 0 warnings, "
+        "4 hits in "
+    ) in output
 
 
 def _read_all(fd: int) -> str:

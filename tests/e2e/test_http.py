@@ -172,7 +172,11 @@ def test_healthz_and_metrics_when_the_database_does_not_answer(tmp_path: Path) -
     ):
         down = live.request("/healthz")
         assert down.status == 503
-        assert json.loads(down.body) == {"status": "error", "database": "unavailable"}
+        assert json.loads(down.body) == {
+            "status": "error",
+            "database": "unavailable",
+            "seeds_dir": "ok",
+        }
         assert "watcher_database_up 0.0" in live.request("/metrics").text
         page = live.request("/")
         assert page.status == 503

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
 
-from watcher.store.db import make_engine, upgrade
+from watcher.store.db import MIGRATIONS, make_engine, make_sessionmaker, upgrade
+from watcher.store.ingest_errors import IngestFailure, list_errors
+from watcher.store.scans import last_scan
 from watcher.store.tables import Base
 
 
@@ -35,3 +41,28 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path) -> None:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
     engine.dispose()
+
+
+def test_upgrade_keeps_the_scans_and_errors_of_an_older_archive(database_url: str) -> None:
+    engine = make_engine(database_url)
+    alembic_config = AlembicConfig()
+    alembic_config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        alembic_config.attributes["connection"] = connection
+        command.upgrade(alembic_config, "0002")
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    old_scan = {"new": 3, "changed": 1, "unchanged": 7, "errors": 2, "hits": 5, "seconds": 0.5}
+    with engine.begin() as connection:
+        scans = sa.Table("scans", sa.MetaData(), autoload_with=connection)
+        connection.execute(sa.insert(scans), [{**old_scan, "started_at": at, "finished_at": at}])
+        errors = sa.Table("ingest_errors", sa.MetaData(), autoload_with=connection)
+        failure = {"path": "empty.txt", "reason": "empty file", "seen_at": at}
+        connection.execute(sa.insert(errors), [failure])
+    upgrade(engine)
+    with make_sessionmaker(engine)() as session:
+        record = last_scan(session)
+        failures = list_errors(session)
+    engine.dispose()
+    assert record is not None
+    assert record.summary.as_dict() == {**old_scan, "duplicate": 0, "waiting": 0, "warnings": 0}
+    assert failures == [IngestFailure("empty.txt", "error", "empty file", at)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import prometheus_client
@@ -78,5 +79,5 @@ def test_observe_scan_counts_and_the_global_registry_stays_clean(
 
 
 def summary(**values: float) -> ScanSummary:
-    fields = {"new": 0, "changed": 0, "unchanged": 0, "errors": 0, "hits": 0, "seconds": 0.0}
-    return ScanSummary(**{**fields, **values})
+    zeros: dict[str, float] = {field.name: 0 for field in dataclasses.fields(ScanSummary)}
+    return ScanSummary(**{**zeros, **values})

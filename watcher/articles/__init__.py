@@ -1,4 +1,4 @@
-"""read_article(): pick the reader for a file by its extension and turn its bytes into articles."""
+"""read_article(): pick the reader for a file by its extension; its bytes -> articles, warnings."""
 
 from __future__ import annotations
 
@@ -13,11 +13,10 @@ from watcher.articles.markdown import read_markdown
 from watcher.articles.plain_txt import read_plain
 from watcher.articles.seeds_txt import read_seeds
 from watcher.errors import IngestError
+from watcher.model import Article, Reading
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    from watcher.model import Article
 
 __all__ = ["ARTICLE_SUFFIXES", "ReadContext", "read_article"]
 
@@ -34,22 +33,23 @@ class ReadContext:
 ARTICLE_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".json", ".html", ".htm"})
 
 
-def read_article(path: Path, data: bytes, ctx: ReadContext) -> list[Article]:
-    """Decode `data` (the file's bytes) into articles; `path` only chooses the reader."""
+def read_article(path: Path, data: bytes, ctx: ReadContext) -> Reading:
+    """Decode `data` (the file's bytes) into articles and warnings; `path` only chooses the
+    reader. IngestError when the file cannot be read at all."""
     suffix = path.suffix.lower()
     if suffix not in ARTICLE_SUFFIXES:
         known = ", ".join(sorted(ARTICLE_SUFFIXES))
         raise IngestError(f"unsupported file type {suffix or '(none)'!r}; known types: {known}")
     text = decode_text(data)
     if suffix == ".txt":
-        articles = [read_seeds(text, ctx) or read_plain(text, ctx)]
+        reading = read_seeds(text, ctx) or Reading((read_plain(text, ctx),))
     elif suffix == ".md":
-        articles = [read_markdown(text, ctx, path=path)]
+        reading = read_markdown(text, ctx)
     elif suffix == ".json":
-        articles = read_json(text, ctx, path=path)
+        reading = read_json(text, ctx)
     else:
-        articles = [read_html(text, ctx, path=path)]
-    return [_without_nul(article) for article in articles]
+        reading = read_html(text, ctx)
+    return replace(reading, articles=tuple(_without_nul(a) for a in reading.articles))
 
 
 def _without_nul(article: Article) -> Article:

@@ -1,9 +1,13 @@
-"""Publication times: exact formats, ISO 8601, RFC 2822, dateutil; default zone; mtime fallback."""
+"""Publication times: exact formats, ISO 8601, RFC 2822, dateutil; default zone; mtime fallback.
+
+Pure: a time that cannot be parsed comes back as the file's mtime with a warning for the
+caller to record, never as a log line.
+"""
 
 from __future__ import annotations
 
-import logging
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
@@ -11,17 +15,26 @@ from typing import TYPE_CHECKING
 from dateutil import parser as dateutil_parser
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from watcher.articles import ReadContext
-
-logger = logging.getLogger(__name__)
 
 # The seeds layout ("5/21/2020, 5:38:06 PM") and the Reuters corpus ("26-FEB-1987 15:01:01.79"):
 # exact formats tried first, since dateutil is slow over tens of thousands of files.
 _FAST_FORMATS = ("%m/%d/%Y, %I:%M:%S %p", "%d-%b-%Y %H:%M:%S.%f")
 _RFC2822 = re.compile(r"(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}")
 _MAX_LENGTH = 80
+# Wires follow the time with routing codes ("27-MAR-1987 02:17:09.88   T C"): up to this
+# many trailing words are dropped when the whole line does not parse.
+_MAX_TRAILING_WORDS = 3
+_LAST_WORD = re.compile(r"\s+[^\W\d_]+\s*$")
+_TOKEN = re.compile(r"[^\W\d_]+|\d+")
+_MONTH_NAMES = (
+    "january february march april may june july august september october november december"
+)
+_DAY_NAMES = "monday tuesday wednesday thursday friday saturday sunday"
+_MONTHS = frozenset(n for full in _MONTH_NAMES.split() for n in (full, full[:3], full[:4]))
+_DAYS = frozenset(n for full in _DAY_NAMES.split() for n in (full, full[:3]))
+# Numbers a time-shaped line holds at least: day, month and year; two beside a month name.
+_DATE_NUMBERS, _NUMBERS_BESIDE_MONTH = 3, 2
 # Zone names RFC 2822 defines; dateutil would warn about (and drop) them otherwise.
 _ZONE_NAMES = {
     "UT": 0,
@@ -37,6 +50,12 @@ _ZONE_NAMES = {
     "PST": -8,
     "PDT": -7,
 }
+_DATE_WORDS = (
+    _MONTHS
+    | _DAYS
+    | {name.casefold() for name in _ZONE_NAMES}
+    | frozenset(["am", "pm", "a", "p", "m", "t", "st", "nd", "rd", "th", "at", "of", "on", "h"])
+)
 
 
 def parse_time(text: str, zone: tzinfo, *, default: datetime) -> datetime | None:
@@ -54,6 +73,43 @@ def parse_time(text: str, zone: tzinfo, *, default: datetime) -> datetime | None
     return with_zone(parsed, zone)
 
 
+def parse_time_line(text: str, zone: tzinfo, *, default: datetime) -> datetime | None:
+    """parse_time(), else the same without up to three trailing words (a wire's codes)."""
+    for candidate in _without_trailing_words(text):
+        parsed = parse_time(candidate, zone, default=default)
+        if parsed is not None:
+            return parsed
+    return None
+
+
+def looks_like_time(text: str) -> bool:
+    """Whether a line is made like a time, parseable or not ("32/13/1987", "May 32, 2020"):
+    numbers and date words only (months, days, AM/PM, zones), trailing codes aside."""
+    return any(_time_shaped(candidate) for candidate in _without_trailing_words(text))
+
+
+def _without_trailing_words(text: str) -> list[str]:
+    candidates = [text.strip()]
+    for _ in range(_MAX_TRAILING_WORDS):
+        shorter = _LAST_WORD.sub("", candidates[-1])
+        if shorter == candidates[-1]:
+            break
+        candidates.append(shorter)
+    return candidates
+
+
+def _time_shaped(text: str) -> bool:
+    if not text or len(text) > _MAX_LENGTH:
+        return False
+    tokens = _TOKEN.findall(text)
+    words = [token.casefold() for token in tokens if not token.isdigit()]
+    if not all(word in _DATE_WORDS for word in words):
+        return False
+    numbers = len(tokens) - len(words)
+    beside_month = numbers >= _NUMBERS_BESIDE_MONTH and any(word in _MONTHS for word in words)
+    return numbers >= _DATE_NUMBERS or beside_month
+
+
 def with_zone(moment: datetime, zone: tzinfo) -> datetime:
     """`moment` itself if it has a zone, else the same wall time in `zone`."""
     if moment.utcoffset() is not None:
@@ -62,37 +118,43 @@ def with_zone(moment: datetime, zone: tzinfo) -> datetime:
     return moment.replace(tzinfo=zone)
 
 
-def parse_published(text: str | None, ctx: ReadContext, *, path: Path) -> datetime:
+@dataclass(frozen=True, slots=True)
+class Published:
+    """A publication time, and the warning to record when the file's mtime stood in for it."""
+
+    moment: datetime
+    warning: str | None = None
+
+
+def unparsed(where: str, value: object) -> str:
+    """The warning for a time that could not be parsed; `where` names its place in the file."""
+    return f"{where}: cannot parse publication time {value!r}; using the file's modification time"
+
+
+def parse_published(text: str | None, ctx: ReadContext, *, where: str) -> Published:
     """The publication time in `text`; ctx.mtime when missing, or (with a warning) unparseable."""
     if text is None or not text.strip():
-        return ctx.mtime
+        return Published(ctx.mtime)
     parsed = parse_time(text, ctx.timezone, default=default_moment(ctx))
     if parsed is None:
-        return _fallback(text, ctx, path)
-    return parsed
+        return Published(ctx.mtime, unparsed(where, text))
+    return Published(parsed)
 
 
-def published_from_value(value: object, ctx: ReadContext, *, path: Path) -> datetime:
+def published_from_value(value: object, ctx: ReadContext, *, where: str) -> Published:
     """A publication time from a JSON/YAML value: text, datetime, date, or epoch seconds."""
     if value is None or isinstance(value, str):
-        return parse_published(value, ctx, path=path)
+        return parse_published(value, ctx, where=where)
     if isinstance(value, datetime):
-        return with_zone(value, ctx.timezone)
+        return Published(with_zone(value, ctx.timezone))
     if isinstance(value, date):
-        return datetime.combine(value, time(), tzinfo=ctx.timezone)
+        return Published(datetime.combine(value, time(), tzinfo=ctx.timezone))
     if isinstance(value, int | float) and not isinstance(value, bool):
         try:
-            return datetime.fromtimestamp(value, tz=UTC)
+            return Published(datetime.fromtimestamp(value, tz=UTC))
         except (OverflowError, OSError, ValueError):
-            return _fallback(value, ctx, path)
-    return _fallback(value, ctx, path)
-
-
-def _fallback(value: object, ctx: ReadContext, path: Path) -> datetime:
-    logger.warning(
-        "%s: cannot parse publication time %r; using the file's modification time", path, value
-    )
-    return ctx.mtime
+            pass
+    return Published(ctx.mtime, unparsed(where, value))
 
 
 def default_moment(ctx: ReadContext) -> datetime:

@@ -1,7 +1,8 @@
-"""Walk seeds_dir: which files are articles, their stat fingerprints, which are settled."""
+"""Walk seeds_dir: whether it can be walked, which files are articles, their fingerprints."""
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from fnmatch import fnmatch
 from pathlib import Path
 
 TEMP_PATTERNS = ("*.part", "*.tmp", "*~", ".#*")
+_ELSEWHERE = "point seeds_dir in the config at your articles folder"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,12 +34,46 @@ def is_skipped_name(name: str) -> bool:
     return name.startswith(".") or any(fnmatch(name, pattern) for pattern in TEMP_PATTERNS)
 
 
+def check_folder(folder: Path) -> None:
+    """Raise the OSError that keeps `folder` from being walked; return if it can be."""
+    with os.scandir(folder):
+        pass
+    # Names can be listed with read permission alone, but not looked at without search (x).
+    if not os.access(folder, os.R_OK | os.X_OK):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(folder))
+
+
+def seeds_dir_problem(seeds_dir: Path) -> str | None:
+    """What keeps seeds_dir from being walked, and what to do; None when it can be walked."""
+    try:
+        check_folder(seeds_dir)
+    except OSError as exc:
+        return describe_problem(seeds_dir, exc)
+    return None
+
+
+def describe_problem(seeds_dir: Path, error: OSError) -> str:
+    """`missing: /srv/seeds — create the folder, or ...`: the problem, the path, the remedy."""
+    if isinstance(error, FileNotFoundError):
+        return f"missing: {seeds_dir} — create the folder, or {_ELSEWHERE}"
+    if isinstance(error, NotADirectoryError):
+        return f"not a folder: {seeds_dir} — {_ELSEWHERE}"
+    if isinstance(error, PermissionError):
+        return (
+            f"unreadable: {seeds_dir} (Permission denied) — let the user running watcher "
+            f"read it, or {_ELSEWHERE}"
+        )
+    return f"unreadable: {seeds_dir} ({error.strerror or error}) — fix it, or {_ELSEWHERE}"
+
+
 def discover(seeds_dir: Path, suffixes: frozenset[str]) -> Iterator[FoundFile]:
     """Every regular article file under seeds_dir, recursively, in a stable order.
 
     A symlink is followed only when its target lies inside seeds_dir; a directory reached
-    twice (through links) is walked once.
+    twice (through links) is walked once. OSError when seeds_dir itself cannot be walked:
+    a folder that is gone is not an empty folder.
     """
+    check_folder(seeds_dir)
     root = seeds_dir.resolve()
     yield from _walk(root, root, suffixes, {root})
 
@@ -48,6 +84,8 @@ def _walk(
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
     except OSError:
+        if folder == root:  # gone since check_folder(): still not an empty folder
+            raise
         return
     for entry in entries:
         if is_skipped_name(entry.name):
@@ -67,7 +105,10 @@ def _walk(
 
 
 def _inside(root: Path, path: Path) -> bool:
-    return path.resolve().is_relative_to(root)
+    try:
+        return path.resolve(strict=True).is_relative_to(root)
+    except (OSError, RuntimeError):  # a dangling or looping link leads nowhere to follow
+        return False
 
 
 def _found(root: Path, path: Path) -> FoundFile | None:

@@ -11,11 +11,9 @@ from trafilatura.settings import Document
 from watcher.articles.dates import parse_published
 from watcher.articles.decode import tidy_block
 from watcher.errors import IngestError
-from watcher.model import Article
+from watcher.model import Article, Reading
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from watcher.articles import ReadContext
 
 # htmldate's defaults would drop the time of day and reject dates after today (a clock).
@@ -29,7 +27,7 @@ _DATE_PARAMS = MappingProxyType(
 )
 
 
-def read_html(text: str, ctx: ReadContext, *, path: Path) -> Article:
+def read_html(text: str, ctx: ReadContext) -> Reading:
     """One article from a web page; IngestError if no main text can be found."""
     document = trafilatura.bare_extraction(
         text,
@@ -41,15 +39,17 @@ def read_html(text: str, ctx: ReadContext, *, path: Path) -> Article:
     if not isinstance(document, Document):  # None when nothing is found
         raise IngestError("no article text found in the HTML page")
     title = (document.title or "").strip()
-    return Article(
+    published = parse_published(document.date, ctx, where="page date")
+    article = Article(
         title=title,
         lead=tidy_block(document.description or ""),
         body=_body(document.text or "", title),
         source=(document.sitename or "").strip() or ctx.default_source,
-        published=parse_published(document.date, ctx, path=path),
+        published=published.moment,
         url=(document.url or "").strip() or None,
         tags=_tags(document.tags or []),
     )
+    return Reading((article,), () if published.warning is None else (published.warning,))
 
 
 def _body(text: str, title: str) -> str:

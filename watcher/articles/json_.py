@@ -8,16 +8,15 @@ from typing import TYPE_CHECKING
 from watcher.articles.dates import published_from_value
 from watcher.articles.decode import tidy_block
 from watcher.errors import IngestError
-from watcher.model import Article
+from watcher.model import Article, Reading
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from pathlib import Path
 
     from watcher.articles import ReadContext
 
 
-def read_json(text: str, ctx: ReadContext, *, path: Path) -> list[Article]:
+def read_json(text: str, ctx: ReadContext) -> Reading:
     """The articles in a JSON object or list of objects, in order."""
     try:
         document = json.loads(text)
@@ -26,41 +25,46 @@ def read_json(text: str, ctx: ReadContext, *, path: Path) -> list[Article]:
             f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         ) from exc
     if isinstance(document, dict):
-        return [_article(document, ctx, path=path, where="JSON object")]
-    if not isinstance(document, list):
+        items = [("JSON object", document)]
+    elif not isinstance(document, list):
         kind = type(document).__name__
         raise IngestError(f"JSON must be an article object or a list of them, not {kind}")
-    if not document:
+    elif not document:
         raise IngestError("JSON list holds no article objects")
-    return [
-        _article(item, ctx, path=path, where=f"JSON item [{index}]")
-        for index, item in enumerate(document)
-    ]
+    else:
+        items = [(f"JSON item [{index}]", item) for index, item in enumerate(document)]
+    read = [_article(item, ctx, where=where) for where, item in items]
+    warnings = tuple(warning for _, warning in read if warning is not None)
+    return Reading(tuple(article for article, _ in read), warnings)
 
 
-def _article(item: object, ctx: ReadContext, *, path: Path, where: str) -> Article:
+def _article(item: object, ctx: ReadContext, *, where: str) -> tuple[Article, str | None]:
     if not isinstance(item, dict):
         raise IngestError(f"{where} is {type(item).__name__}, not an article object")
     body = text_field(item, "body", where) or text_field(item, "text", where)
     if not body and not text_field(item, "title", where):
         raise IngestError(f"{where} has neither 'title' nor 'body'/'text'")
-    return article_from_record(item, body=body, ctx=ctx, path=path, where=where)
+    return article_from_record(item, body=body, ctx=ctx, where=where)
 
 
 def article_from_record(
-    record: Mapping[str, object], *, body: str, ctx: ReadContext, path: Path, where: str
-) -> Article:
-    """An article from a JSON object or front matter: title, lead, source, published, url, tags."""
-    published = record["published"] if "published" in record else record.get("date")
-    return Article(
+    record: Mapping[str, object], *, body: str, ctx: ReadContext, where: str
+) -> tuple[Article, str | None]:
+    """An article from a JSON object or front matter: title, lead, source, published, url, tags;
+    and the warning, if its time could not be parsed."""
+    published = published_from_value(
+        record["published"] if "published" in record else record.get("date"), ctx, where=where
+    )
+    article = Article(
         title=text_field(record, "title", where),
         lead=text_field(record, "lead", where) or text_field(record, "summary", where),
         body=body,
         source=text_field(record, "source", where) or ctx.default_source,
-        published=published_from_value(published, ctx, path=path),
+        published=published.moment,
         url=text_field(record, "url", where) or None,
         tags=tags_field(record, where),
     )
+    return article, published.warning
 
 
 def text_field(record: Mapping[str, object], key: str, where: str) -> str:

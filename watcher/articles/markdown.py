@@ -12,14 +12,12 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from watcher.articles.decode import tidy_block
 from watcher.articles.json_ import article_from_record, text_field
 from watcher.errors import IngestError
+from watcher.model import Reading
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from ruamel.yaml.nodes import ScalarNode
 
     from watcher.articles import ReadContext
-    from watcher.model import Article
 
 _HEADING = re.compile(r" {0,3}#(?:[ \t]+(.*?))??(?:[ \t]+#+)?[ \t]*")
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
@@ -39,13 +37,14 @@ class _Constructor(SafeConstructor):
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_timestamp_text)
 
 
-def read_markdown(text: str, ctx: ReadContext, *, path: Path) -> Article:
+def read_markdown(text: str, ctx: ReadContext) -> Reading:
     """One article; front matter keys: title, source, published, url, tags, lead/summary."""
     record, body = _split_front_matter(text)
     if not text_field(record, "title", _WHERE):
         heading, body = _take_heading(body)
         record = {**record, "title": heading}
-    return article_from_record(record, body=tidy_block(body), ctx=ctx, path=path, where=_WHERE)
+    article, warning = article_from_record(record, body=tidy_block(body), ctx=ctx, where=_WHERE)
+    return Reading((article,), () if warning is None else (warning,))
 
 
 def _split_front_matter(text: str) -> tuple[dict[str, object], str]:

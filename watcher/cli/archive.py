@@ -6,9 +6,9 @@ import sys
 from typing import Any
 
 import click
-from rich.progress import Progress
 
 from watcher.cli.output import echo_json, echo_table, iso
+from watcher.cli.progress import scan_progress
 from watcher.cli.state import CliState, pass_state
 from watcher.feeds import build_since
 from watcher.matching import prepare_matching
@@ -16,7 +16,7 @@ from watcher.scan import run_scan
 from watcher.store.articles import count_articles
 from watcher.store.files import count_files
 from watcher.store.hits import count_hits
-from watcher.store.ingest_errors import count_errors, list_errors
+from watcher.store.ingest_errors import count_errors, count_warnings, list_errors
 from watcher.store.scans import ScanRecord, ScanSummary, last_scan
 
 FORMAT_TEXT_JSON = click.Choice(["text", "json"])
@@ -32,7 +32,7 @@ def scan(state: CliState, fmt: str) -> None:
     started = services.clock()
     recorder = prepare_matching(services.sessions, state.ruleset(), started)
     show_progress = fmt == "text" and sys.stdout.isatty()
-    with Progress(disable=not show_progress, transient=True) as bar:
+    with scan_progress(enabled=show_progress) as bar:
         task = bar.add_task("scanning", total=None)
         summary = run_scan(
             services.sessions,
@@ -52,7 +52,8 @@ def scan(state: CliState, fmt: str) -> None:
 def summary_line(summary: ScanSummary) -> str:
     return (
         f"scan: {summary.new} new, {summary.changed} changed, {summary.unchanged} unchanged, "
-        f"{summary.errors} errors, {summary.hits} hits in {summary.seconds:.2f}s"
+        f"{summary.duplicate} duplicate, {summary.waiting} waiting, {summary.errors} errors, "
+        f"{summary.warnings} warnings, {summary.hits} hits in {summary.seconds:.2f}s"
     )
 
 
@@ -86,6 +87,7 @@ def _status(state: CliState) -> tuple[dict[str, int], ScanRecord | None]:
             "articles": count_articles(session),
             "files": count_files(session),
             "errors": count_errors(session),
+            "warnings": count_warnings(session),
             "hits": count_hits(session),
             "rules": rules,
         }
@@ -96,18 +98,22 @@ def _status(state: CliState) -> tuple[dict[str, int], ScanRecord | None]:
 @click.option("--format", "fmt", type=FORMAT_TABLE_JSON, default="table", show_default=True)
 @pass_state
 def errors(state: CliState, fmt: str) -> None:
-    """Files that could not be ingested, with the reason; they are retried when they change."""
+    """Files that could not be ingested (error) or were, with a guess (warning), and why;
+    they are read again when they change."""
     with state.services().sessions() as session:
         failures = list_errors(session)
     if fmt == "json":
         echo_json(
-            [{"path": f.path, "reason": f.reason, "seen_at": iso(f.seen_at)} for f in failures]
+            [
+                {"path": f.path, "level": f.level, "reason": f.reason, "seen_at": iso(f.seen_at)}
+                for f in failures
+            ]
         )
     elif not failures:
-        click.echo("no ingestion errors")
+        click.echo("no ingestion errors or warnings")
     else:
         echo_table(
             None,
-            ["path", "reason", "seen at"],
-            [(f.path, f.reason, iso(f.seen_at)) for f in failures],
+            ["path", "level", "reason", "seen at"],
+            [(f.path, f.level, f.reason, iso(f.seen_at)) for f in failures],
         )

@@ -162,11 +162,13 @@ def _from_files(config: Config, files: tuple[Path, ...]) -> Iterator[Candidate]:
         mtime = datetime.fromtimestamp(path.stat().st_mtime, config.zone)
         context = ReadContext(config.zone, config.default_source, mtime)
         try:
-            articles = read_article(path, path.read_bytes(), context)
+            reading = read_article(path, path.read_bytes(), context)
         except WatcherError as exc:
             click.echo(f"warning: {path}: {exc.message}", err=True)
             continue
-        for article in articles:
+        for warning in reading.warnings:
+            click.echo(f"warning: {path}: {warning}", err=True)
+        for article in reading.articles:
             yield str(path), None, article
 
 

@@ -46,25 +46,32 @@ class StoreOutcome:
     new: int = 0
     changed: int = 0
     unchanged: int = 0
+    duplicate: int = 0  # content already archived, or met earlier in the batch, elsewhere
     versions: list[StoredVersion] = field(default_factory=list)
 
 
 def store_articles(session: Session, batch: Sequence[Located], now: datetime) -> StoreOutcome:
-    """Archive a batch: known content is unchanged, a known location with new content is a
-    new version of its article, anything else a new article. Safe to repeat."""
+    """Archive a batch: known content is unchanged where it already was and a duplicate
+    elsewhere, as is a copy of content met earlier in the batch; a known location with new
+    content is a new version of its article; anything else a new article. Safe to repeat."""
     hashed = [(located.article.content_hash(), located) for located in batch]
     hashes: dict[str, Located] = {}
     for content_hash, located in hashed:
         hashes.setdefault(content_hash, located)
     known = _article_ids_by_hash(session, hashes)
     located_ids = _article_ids_by_location(session, {located.path for located in batch})
-    # A copy of content met earlier in this batch is as unchanged as one already archived.
-    outcome = StoreOutcome(unchanged=len(hashed) - len(hashes))
+    outcome = StoreOutcome()
     new_by_hash: dict[str, Located] = {}
-    for content_hash, located in hashes.items():
+    for content_hash, located in hashed:
+        here = located_ids.get((located.path, located.item))
         if content_hash in known:
-            outcome.unchanged += 1
-        elif (located.path, located.item) in located_ids:
+            if here == known[content_hash]:
+                outcome.unchanged += 1
+            else:
+                outcome.duplicate += 1
+        elif hashes[content_hash] is not located:
+            outcome.duplicate += 1
+        elif here is not None:
             outcome.changed += 1
         else:
             outcome.new += 1

@@ -13,10 +13,21 @@ from watcher.store.tables import ScanRow
 
 @dataclass(frozen=True, slots=True)
 class ScanSummary:
+    """What one scan found, file by file (an article by article, for files that hold several).
+
+    new, changed, unchanged, duplicate (content already archived from another file) and
+    waiting (not settled yet) are what this scan saw; errors and warnings count the files
+    failing, and ingested with a warning, now, as `watcher errors` lists them, whether this
+    scan read them or not.
+    """
+
     new: int
     changed: int
     unchanged: int
+    duplicate: int
+    waiting: int
     errors: int
+    warnings: int
     hits: int
     seconds: float
 
@@ -45,5 +56,15 @@ def last_scan(session: Session) -> ScanRecord | None:
     ).first()
     if row is None:
         return None
-    summary = ScanSummary(row.new, row.changed, row.unchanged, row.errors, row.hits, row.seconds)
+    summary = ScanSummary(
+        new=row.new,
+        changed=row.changed,
+        unchanged=row.unchanged,
+        duplicate=row.duplicate,
+        waiting=row.waiting,
+        errors=row.errors,
+        warnings=row.warnings,
+        hits=row.hits,
+        seconds=row.seconds,
+    )
     return ScanRecord(summary, row.started_at, row.finished_at)

@@ -120,12 +120,14 @@ class SeenFileRow(Base):
 
 
 class IngestErrorRow(Base):
-    """A file that could not be ingested, and why; cleared when the file ingests."""
+    """A file that could not be ingested (level "error"), or that was but with a guess
+    (level "warning"), and why; cleared when the file reads cleanly or goes away."""
 
     __tablename__ = "ingest_errors"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     path: Mapped[str] = mapped_column(Text, unique=True)
+    level: Mapped[str] = mapped_column(String(16), server_default="error")
     reason: Mapped[str] = mapped_column(Text)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -141,7 +143,10 @@ class ScanRow(Base):
     new: Mapped[int] = mapped_column(Integer)
     changed: Mapped[int] = mapped_column(Integer)
     unchanged: Mapped[int] = mapped_column(Integer)
+    duplicate: Mapped[int] = mapped_column(Integer, server_default="0")
+    waiting: Mapped[int] = mapped_column(Integer, server_default="0")
     errors: Mapped[int] = mapped_column(Integer)
+    warnings: Mapped[int] = mapped_column(Integer, server_default="0")
     hits: Mapped[int] = mapped_column(Integer)
     seconds: Mapped[float] = mapped_column()
 

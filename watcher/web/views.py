@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+from watcher.articles.discover import seeds_dir_problem
 from watcher.errors import StoreError
 from watcher.feeds.plan import OPML_NAME, plan_feeds
 from watcher.feeds.text import headline, safe_url
@@ -213,13 +214,19 @@ class Views:
         return feed_response(request, path)
 
     async def healthz(self, request: Request) -> Response:
+        seeds = await anyio.to_thread.run_sync(
+            seeds_dir_problem, self.context.services.config.seeds_dir
+        )
+        body: dict[str, object] = {"database": "ok", "seeds_dir": seeds or "ok"}
         try:
             with anyio.fail_after(self.context.health_timeout_s):
-                rules = await anyio.to_thread.run_sync(self._ping, abandon_on_cancel=True)
+                body["rules"] = await anyio.to_thread.run_sync(self._ping, abandon_on_cancel=True)
         except (TimeoutError, SQLAlchemyError, StoreError) as exc:
             log.warning("healthz: the database did not answer: %s", exc.__class__.__name__)
-            return JSONResponse({"status": "error", "database": "unavailable"}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "ok", "rules": rules})
+            body["database"] = "unavailable"
+        if body["database"] == "ok" and seeds is None:
+            return JSONResponse({"status": "ok", **body})
+        return JSONResponse({"status": "error", **body}, status_code=503)
 
     def _ping(self) -> int:
         if _sqlite_file_gone(self.context.services):

@@ -1,0 +1,40 @@
+"""/healthz reports the seeds folder beside the database: 503 while seeds_dir cannot be read."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from web.desk import open_desk
+from web.live import LiveServer
+
+from watcher.web import build_app
+
+
+def test_healthz_is_503_while_seeds_dir_is_missing(tmp_path: Path) -> None:
+    with (
+        open_desk(tmp_path / "project", f"sqlite:///{tmp_path / 'w.db'}") as desk,
+        LiveServer(build_app(desk.services, desk.ruleset)) as live,
+    ):
+        ok = live.request("/healthz")
+        assert ok.status == 200
+        assert json.loads(ok.body) == {
+            "status": "ok",
+            "database": "ok",
+            "seeds_dir": "ok",
+            "rules": 0,  # no scan has synced the rules into this database yet
+        }
+        seeds = desk.config.seeds_dir
+        shutil.rmtree(seeds)
+        down = live.request("/healthz")
+        assert down.status == 503
+        assert json.loads(down.body) == {
+            "status": "error",
+            "database": "ok",
+            "seeds_dir": f"missing: {seeds} — create the folder, or point seeds_dir in the "
+            "config at your articles folder",
+            "rules": 0,
+        }
+        seeds.mkdir()
+        assert live.request("/healthz").status == 200

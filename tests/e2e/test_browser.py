@@ -1,17 +1,22 @@
-"""A real browser: headless Debian Chromium (driven by Playwright) loads the index and an
-article page, finds the rules and the <mark> highlights, and logs no console error (a CSP
-violation or a failed load would be one)."""
+"""A real browser: headless Debian Chromium (driven by Playwright) loads the index, rule, tag
+and article pages, finds the rules and the <mark> highlights, and logs no console error (a
+CSP violation or a failed load would be one)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from web.desk import Desk
+from support import FixedClock
+from web.desk import T0, Desk
 from web.fixtures import desk, server
 from web.live import LiveServer
+
+from watcher.web import build_app
 
 __all__ = ["desk", "server"]  # fixtures, imported for pytest
 
@@ -31,18 +36,27 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
-def browser_page(server: LiveServer) -> Iterator[tuple[Any, list[str]]]:
+def browser() -> Iterator[Any]:
     sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package")
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
-            page = browser.new_page()
-            errors: list[str] = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            yield page, errors
+            yield launched
         finally:
-            browser.close()
+            launched.close()
+
+
+@pytest.fixture
+def browser_page(server: LiveServer, browser: Any) -> tuple[Any, list[str]]:
+    return watched(browser.new_page())
+
+
+def watched(page: Any) -> tuple[Any, list[str]]:
+    """The page, and the list its console errors and uncaught exceptions are logged to."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return page, errors
 
 
 def test_index_and_article_page_render_without_console_errors(
@@ -77,3 +91,39 @@ def test_the_policy_blocks_inline_code_and_the_test_would_see_it(
     )
     assert page.evaluate("() => window.injected === undefined")
     assert any("Content Security Policy" in error for error in errors), errors
+
+
+def test_rule_and_tag_pages_render_their_chart_without_console_errors(
+    browser_page: tuple[Any, list[str]], server: LiveServer
+) -> None:
+    page, errors = browser_page
+    page.goto(server.url, wait_until="load")
+    page.locator("#rule-wagner a.rule-link").click()
+    page.wait_for_load_state("load")
+    assert page.url == f"{server.url}rules/wagner"
+    assert page.locator("li.hit p.snippet mark").all_inner_texts() == ["Wagner"]
+    chart = page.locator("figure.chart svg")
+    assert chart.is_visible()
+    assert chart.evaluate("svg => svg.getBoundingClientRect().height") > 0
+    page.locator("dd.tags a.tag", has_text="russia").click()
+    page.wait_for_load_state("load")
+    assert page.url == f"{server.url}tags/russia"
+    assert page.locator("tr.rule").count() == 1
+    assert errors == []
+
+
+def test_the_chart_bars_are_drawn_by_the_stylesheet(browser: Any, desk: Desk) -> None:
+    clocked = dataclasses.replace(desk.services, clock=FixedClock(T0 + timedelta(days=1)))
+    with LiveServer(build_app(clocked, desk.ruleset)) as live:
+        page, errors = watched(browser.new_page())
+        page.goto(f"{live.url}rules/libya", wait_until="load")
+        bar = page.locator("figure.chart rect.bar")
+        assert bar.count() == 1
+        box = bar.bounding_box()
+        assert box is not None
+        assert box["height"] > 0
+        assert box["width"] > 0
+        assert bar.evaluate("b => getComputedStyle(b).fill") != "rgb(0, 0, 0)"  # not the default
+        page.locator("figure.chart summary").click()
+        assert page.locator("table.days").is_visible()
+        assert errors == []

@@ -21,3 +21,10 @@ def page(server: LiveServer, path: str) -> lxml.html.HtmlElement:
     assert_valid_html(reply.body)
     return lxml.html.fromstring(reply.body)
 
+
+def article_href(server: LiveServer, title: str) -> str:
+    """The link to an article's page from the index's recent hits, found by its headline."""
+    for link in page(server, "/").cssselect("li.hit a.headline"):
+        if link.text_content() == title:
+            return str(link.get("href"))
+    raise AssertionError(f"no hit for {title!r} on the index")

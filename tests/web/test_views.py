@@ -4,6 +4,7 @@ HTML. The rule and tag pages are in test_views_rules_tags.py."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
 
 import lxml.html
@@ -11,8 +12,9 @@ import pytest
 from web.desk import HOSTILE_BODY, HOSTILE_HEADLINE, HOSTILE_TITLE, T0, Desk, article, open_desk
 from web.feedcheck import check_feed
 from web.live import LiveServer
-from web.pagecheck import assert_valid_html, page
+from web.pagecheck import article_href, assert_valid_html, page
 
+from watcher.articles import ReadContext, read_article
 from watcher.feeds import build_all
 from watcher.web import build_app
 
@@ -109,6 +111,29 @@ def test_unknown_article_and_path_are_404_pages(server: LiveServer) -> None:
         assert reply.status == 404
         assert "Not found" in reply.text
         assert_valid_html(reply.body)
+
+
+NO_BLANK_LINE = (
+    "The Limited Times\n\nTripoli port reopens\n\n5/21/2020, 5:38:06 PM\n\n"
+    "Ships docked in Tripoli on Thursday.\nThe port had been closed for a week.\n"
+    "Officials said traffic would resume slowly.\n"
+)
+
+
+def test_a_text_that_is_all_lead_is_shown_as_body_not_as_a_bold_lead(
+    tmp_path: Path, database_url: str
+) -> None:
+    context = ReadContext(UTC, "Desk", T0)
+    [read] = read_article(Path("port.txt"), NO_BLANK_LINE.encode(), context)
+    assert (read.lead.count("\n"), read.body) == (2, "")  # the reader puts it all in the lead
+    with open_desk(tmp_path / "project", database_url) as desk:
+        desk.ingest([read], T0)
+        with LiveServer(build_app(desk.services, desk.ruleset)) as server:
+            html = page(server, article_href(server, "Tripoli port reopens"))
+    assert html.cssselect(".article p.lead") == []
+    body = html.cssselect(".article div.body")[0]
+    assert body.text_content() == read.lead
+    assert [mark.text_content() for mark in body.cssselect("mark")] == ["Tripoli"]
 
 
 def test_pages_forbid_inline_scripts(server: LiveServer, desk: Desk) -> None:

@@ -318,13 +318,17 @@ def _article_values(page: ArticlePage, ruleset: RuleSet) -> dict[str, Any]:
     item = page.item
     titles = {rule.name: rule.title for rule in ruleset.rules}
     enabled = {rule.name for rule in ruleset.rules if rule.enabled}
+    # A text with no blank line after its header is all lead: it reads as the body, not bold.
+    has_body = bool(item.body.strip())
     return {
         "headline": headline(item.title, item.lead, item.body),
         "item": item,
         "url": safe_url(item.url),
         "title": _marked(item.title, item.spans, "title"),
-        "lead": _marked(item.lead, item.spans, "lead"),
-        "body": _marked(item.body, item.spans, "body"),
+        "lead": _marked(item.lead, item.spans, "lead") if has_body and item.lead else None,
+        "body": _marked(item.body, item.spans, "body")
+        if has_body
+        else _marked(item.lead, item.spans, "lead"),
         "source": _marked(item.source, item.spans, "source"),
         "hits": [
             (hit, titles.get(hit.rule, hit.rule), hit.rule in titles, hit.rule in enabled)

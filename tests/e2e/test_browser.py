@@ -240,3 +240,27 @@ def test_articles_have_a_readable_measure_and_a_lead_only_when_there_is_a_body(
     assert body.evaluate("b => getComputedStyle(b).fontWeight") == "400"
     assert max(body.evaluate(LINE_LENGTHS)) <= 80
     assert errors == []
+
+
+def test_a_direction_override_in_an_article_does_not_turn_the_page_around(
+    browser: Any, tmp_path: Path
+) -> None:
+    with open_desk(tmp_path / "project", f"sqlite:///{tmp_path / 'w.db'}") as overridden:
+        reversed_source = article("Libya news", "Libya today.", source="\u202eAgence")
+        overridden.ingest([reversed_source], T0)
+        with LiveServer(build_app(overridden.services, overridden.ruleset)) as live:
+            page, errors = watched(browser.new_page())
+            page.goto(live.url, wait_until="load")
+            meta = page.locator("li.hit .meta")
+            assert meta.locator(".source").inner_text() == "\u202eAgence"
+            assert right_of(meta.locator("time"), meta.locator(".source"))
+            page.locator("li.hit a.headline").click()
+            page.wait_for_load_state("load")
+            meta = page.locator(".article p.meta")
+            assert right_of(meta.locator("time"), meta.locator(".source"))
+            assert errors == []
+
+
+def right_of(later: Any, earlier: Any) -> bool:
+    """Whether `later` is laid out after `earlier` on a left-to-right line."""
+    return bool(later.bounding_box()["x"] >= earlier.bounding_box()["x"] + 1)

@@ -1,6 +1,7 @@
 """The feed and page queries run on indexes: the plans of the very statements they execute.
 
-Every statement a build, the index page and an article page send is captured, then explained:
+Every statement a build and the index, rule, tag and article pages send is captured, then
+explained:
 EXPLAIN QUERY PLAN on SQLite must not SCAN hits, article_versions or articles without an
 index; EXPLAIN on PostgreSQL, with sequential scans priced out, must not Seq Scan them.
 """
@@ -18,13 +19,8 @@ import sqlalchemy as sa
 from web.desk import T0, Desk
 
 from watcher.feeds import build_all, build_since
-from watcher.store.feeds import (
-    article_page,
-    newest_articles,
-    recent_hits,
-    rule_stats,
-    rules_hit_since,
-)
+from watcher.store.feeds import article_page, newest_articles, rules_hit_since
+from watcher.store.pages import hit_page, hits_by_day, ids_of_rules, rule_stats
 
 BIG_TABLES = ("hits", "article_versions", "articles")
 
@@ -56,8 +52,15 @@ def run_every_query(desk: Desk) -> None:
     build_since(sessions, feeds, ruleset, T0 + timedelta(hours=1))
     with sessions() as session:
         rule_stats(session)
-        [first, *_] = recent_hits(session, 50)
-        article_page(session, first.uid)
+        ids = ids_of_rules(session, ["libya", "wagner"])
+        rule_stats(session, [ids["libya"]])
+        first = hit_page(session, None, None, 2)  # the index
+        article_page(session, first.hits[0].uid)
+        hit_page(session, None, first.older, 2)  # its next page
+        hit_page(session, [ids["libya"]], first.older, 2)  # a rule page
+        hit_page(session, ids.values(), first.older, 2)  # a tag page: each rule's walk, merged
+        hit_page(session, [*ids.values(), *range(1000, 1070)], first.older, 2)  # many: one walk
+        hits_by_day(session, ids["libya"], T0 - timedelta(days=29), 30)
         rules_hit_since(session, T0)
         newest_articles(session, range(1, 70), range(1, 100), 10)  # many rules: one walk
 

@@ -178,9 +178,10 @@ def test_healthz_and_metrics_when_the_database_does_not_answer(tmp_path: Path) -
             "seeds_dir": "ok",
         }
         assert "watcher_database_up 0.0" in live.request("/metrics").text
-        page = live.request("/")
-        assert page.status == 503
-        assert "database" in page.text
+        for path in ("/", "/rules/libya", "/tags/mena", "/?before=1.2.3"):
+            page = live.request(path)
+            assert page.status == 503, path
+            assert "database" in page.text
 
 
 def test_watcher_serve_serves_the_project(tmp_path: Path) -> None:

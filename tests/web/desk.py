@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from watcher.config import Config, load_config
+from watcher.feeds.text import headline
 from watcher.matching import prepare_matching
 from watcher.model import Article
 from watcher.rules import RuleSet, load_rules
@@ -17,6 +18,13 @@ from watcher.services import Services, build_services
 from watcher.store.articles import Located, store_articles
 
 BASE_URL = "http://feeds.example.org:8080/"
+# Article text that tries everything: markup, CDATA ends, control characters, RTL override.
+HOSTILE_TITLE = "Libya <script>alert('t')</script> ]]> \u202eطرابلس\x01"  # noqa: RUF001 - RTL text on purpose
+HOSTILE_BODY = (
+    "Libya <script>alert('b')</script> <img src=x onerror=alert(1)> <b><i>broken <p <a href='\">"
+    " ]]> &amp; &bogus; \x02\x1f\x7f\ufffe ليبيا עברית " + "long " * 4000 + "Tripoli"
+)
+HOSTILE_HEADLINE = headline(HOSTILE_TITLE, "", "")
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 RULES_YAML = """\
 rules:

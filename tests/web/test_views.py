@@ -1,33 +1,22 @@
-"""watcher.web.views through the real server: the index, article pages, escaping, CSP."""
+"""watcher.web.views through the real server: the index, article pages, escaping, CSP, valid
+HTML. The rule and tag pages are in test_views_rules_tags.py."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
 
 import lxml.html
 import pytest
-from web.desk import T0, Desk, article, open_desk
+from web.desk import HOSTILE_BODY, HOSTILE_HEADLINE, HOSTILE_TITLE, T0, Desk, article, open_desk
 from web.feedcheck import check_feed
 from web.live import LiveServer
+from web.pagecheck import article_href, assert_valid_html, page
 
+from watcher.articles import ReadContext, read_article
 from watcher.feeds import build_all
-from watcher.feeds.text import headline
 from watcher.web import build_app
-
-HOSTILE_TITLE = "Libya <script>alert('t')</script> ]]> \u202eطرابلس\x01"  # noqa: RUF001 - RTL text on purpose
-HOSTILE_BODY = (
-    "Libya <script>alert('b')</script> <img src=x onerror=alert(1)> <b><i>broken <p <a href='\">"
-    " ]]> &amp; &bogus; \x02\x1f\x7f\ufffe ليبيا עברית " + "long " * 4000 + "Tripoli"
-)
-HOSTILE_HEADLINE = headline(HOSTILE_TITLE, "", "")
-
-
-def page(server: LiveServer, path: str) -> lxml.html.HtmlElement:
-    reply = server.request(path)
-    assert reply.status == 200, reply.text
-    assert reply.header("content-type") == "text/html; charset=utf-8"
-    return lxml.html.fromstring(reply.body)
 
 
 def uid_of(desk: Desk, title: str) -> str:
@@ -41,12 +30,21 @@ def test_index_lists_rules_with_stats_and_subscribe_links(server: LiveServer) ->
     assert set(rows) == {"rule-libya", "rule-wagner", "rule-oil"}  # not the disabled rule
     oil = rows["rule-oil"]
     assert oil.cssselect(".rule-title")[0].text_content() == "Oil & gas <prices>"
+    assert oil.cssselect("a.rule-link")[0].get("href") == "/rules/oil"
     assert oil.cssselect("code.query")[0].text_content() == "oil"
     assert oil.cssselect("td.count")[0].text_content() == "2"
-    assert "2026-03-01 13:00 UTC" in oil.text_content()
+    # The newest hit (recorded 13:00) is the untitled dispatch, published at 11:00.
+    assert oil.cssselect("td.last-hit")[0].text_content() == "2026-03-01 11:00 UTC"
+    assert oil.cssselect("td.last-hit time")[0].get("datetime") == "2026-03-01T11:00:00+00:00"
     libya = rows["rule-libya"]
     assert libya.cssselect("td.count")[0].text_content() == "3"
-    assert [a.text_content() for a in libya.cssselect("a.tag")] == ["mena"]
+    assert libya.cssselect("td.last-hit")[0].text_content() == "2026-03-01 11:00 UTC"
+    assert [(a.text_content(), a.get("href")) for a in libya.cssselect("a.tag")] == [
+        ("mena", "/tags/mena")
+    ]
+    assert rows["rule-wagner"].cssselect("td.last-hit")[0].text_content() == "2026-03-01 07:00 UTC"
+    tag_links = {a.get("href") for a in html.cssselect("ul.tags a.tag")}
+    assert tag_links == {"/tags/mena", "/tags/russia"}
     feeds = {a.get("href") for a in libya.cssselect("td.feeds a")}
     assert feeds == {"/feeds/rules/libya.xml", "/feeds/rules/libya.atom"}
     assert html.cssselect('a[href="/feeds/feeds.opml"]')
@@ -63,16 +61,32 @@ def test_index_announces_every_feed_for_autodiscovery(server: LiveServer) -> Non
         assert server.request(href).status == 200
 
 
-def test_index_lists_recent_hits_newest_first(server: LiveServer, desk: Desk) -> None:
+def test_index_lists_recent_hits_newest_first_with_snippets(server: LiveServer) -> None:
     hits = page(server, "/").cssselect("li.hit")
     assert len(hits) == 6  # every (rule, article) hit
-    first = hits[0].cssselect("a")[0]
-    assert first.text_content() in {
-        "Wagner fighters in Libya",
-        "Untitled dispatch: the Libya talks in Geneva ended without a deal on…",
+    headlines = [hit.cssselect("a.headline")[0].text_content() for hit in hits]
+    untitled = "Untitled dispatch: the Libya talks in Geneva ended without a deal on…"
+    # Recorded together at 13:00: the later published article first, as in the feeds.
+    wagner = "Wagner fighters in Libya"
+    assert headlines[:4] == [untitled, untitled, wagner, wagner]
+    assert set(headlines[4:]) == {"Clashes near Tripoli", "Oil output falls"}
+    assert hits[0].cssselect("a.headline")[0].get("href").startswith("/articles/")
+    snippets = {
+        (hit.cssselect("a.rule")[0].text_content(), hit.cssselect("p.snippet")[0].text_content())
+        for hit in hits
     }
-    assert hits[-1].cssselect("a")[0].text_content() in {"Clashes near Tripoli", "Oil output falls"}
-    assert first.get("href").startswith("/articles/")
+    assert ("wagner", "Wagner mercenaries were seen near Sirte, Libya, said officials.") in snippets
+    marks = {
+        (hit.cssselect("a.rule")[0].get("href"), hit.cssselect("p.snippet mark")[0].text_content())
+        for hit in hits
+    }
+    assert marks == {
+        ("/rules/libya", "Libya"),
+        ("/rules/oil", "oil"),
+        ("/rules/wagner", "Wagner"),
+        ("/rules/libya", "Tripoli"),
+        ("/rules/oil", "Oil"),
+    }
 
 
 def test_article_page_highlights_every_match_and_names_its_rules(
@@ -84,6 +98,9 @@ def test_article_page_highlights_every_match_and_names_its_rules(
     assert html.cssselect("h1")[0].text_content() == "Wagner fighters in Libya"
     rules = [li.cssselect("code")[0].text_content() for li in html.cssselect("li.matched-rule")]
     assert sorted(rules) == ["libya", "wagner"]
+    links = {a.get("href") for a in html.cssselect("li.matched-rule a.rule")}
+    assert links == {"/rules/libya", "/rules/wagner"}
+    assert html.cssselect(".article p.lead") == []  # no lead in this article
     assert html.cssselect("a.original")[0].get("href") == "https://news.example.com/wagner?id=1&x=2"
     assert "The Limited Times" in html.cssselect("p.meta")[0].text_content()
 
@@ -93,10 +110,35 @@ def test_unknown_article_and_path_are_404_pages(server: LiveServer) -> None:
         reply = server.request(path)
         assert reply.status == 404
         assert "Not found" in reply.text
+        assert_valid_html(reply.body)
+
+
+NO_BLANK_LINE = (
+    "The Limited Times\n\nTripoli port reopens\n\n5/21/2020, 5:38:06 PM\n\n"
+    "Ships docked in Tripoli on Thursday.\nThe port had been closed for a week.\n"
+    "Officials said traffic would resume slowly.\n"
+)
+
+
+def test_a_text_that_is_all_lead_is_shown_as_body_not_as_a_bold_lead(
+    tmp_path: Path, database_url: str
+) -> None:
+    context = ReadContext(UTC, "Desk", T0)
+    [read] = read_article(Path("port.txt"), NO_BLANK_LINE.encode(), context)
+    assert (read.lead.count("\n"), read.body) == (2, "")  # the reader puts it all in the lead
+    with open_desk(tmp_path / "project", database_url) as desk:
+        desk.ingest([read], T0)
+        with LiveServer(build_app(desk.services, desk.ruleset)) as server:
+            html = page(server, article_href(server, "Tripoli port reopens"))
+    assert html.cssselect(".article p.lead") == []
+    body = html.cssselect(".article div.body")[0]
+    assert body.text_content() == read.lead
+    assert [mark.text_content() for mark in body.cssselect("mark")] == ["Tripoli"]
 
 
 def test_pages_forbid_inline_scripts(server: LiveServer, desk: Desk) -> None:
-    for path in ("/", f"/articles/{uid_of(desk, 'Oil output falls')}", "/nope"):
+    article_path = f"/articles/{uid_of(desk, 'Oil output falls')}"
+    for path in ("/", article_path, "/rules/libya", "/tags/mena", "/nope", "/?before=x"):
         reply = server.request(path)
         policy = reply.header("content-security-policy") or ""
         assert "default-src 'none'" in policy
@@ -130,16 +172,24 @@ def test_hostile_text_is_escaped_in_pages_and_served_feeds(
     hostile_server: tuple[LiveServer, Desk],
 ) -> None:
     server, desk = hostile_server
-    for path in ("/", f"/articles/{uid_of(desk, HOSTILE_HEADLINE)}"):
+    pages = ("/", f"/articles/{uid_of(desk, HOSTILE_HEADLINE)}", "/rules/libya", "/tags/mena")
+    for path in pages:
         reply = server.request(path)
         assert reply.status == 200
         assert b"<script" not in reply.body
         assert b"<img" not in reply.body
         assert b"<b>" not in reply.body
         assert b"javascript:" not in reply.body
+        assert b"\x02" not in reply.body
+        assert_valid_html(reply.body)
         html = lxml.html.fromstring(reply.body)
         assert html.cssselect("script") == []
         assert "<script>alert(" in html.text_content()  # shown as text
+        assert "<b>Src</b>" in html.text_content()
+    for path in ("/", "/rules/libya", "/tags/mena"):
+        [snippet] = page(server, path).cssselect("li.hit p.snippet")
+        assert [mark.text_content() for mark in snippet.cssselect("mark")] == ["Libya"]
+        assert "<script>alert('b')</script>" in snippet.text_content()
     article_html = page(server, f"/articles/{uid_of(desk, HOSTILE_HEADLINE)}")
     assert [m.text_content() for m in article_html.cssselect("mark")] == [
         "Libya",

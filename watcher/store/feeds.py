@@ -1,4 +1,4 @@
-"""The queries behind feeds and web pages: newest hit articles per feed, rule stats, one article.
+"""The queries behind feeds and article pages: newest hit articles per feed, one article.
 
 Every query here is shaped to run on an index (see tests/test_feeds_queries.py for the plans):
 the newest hits of a rule walk `ix_hits_rule_id_matched_at`, of several rules or of every rule
@@ -24,8 +24,6 @@ RULES = table(RuleRow)
 VERSIONS = table(ArticleVersionRow)
 ARTICLES = table(ArticleRow)
 
-# How much of a body the index page reads to make a headline for an untitled article.
-HEADLINE_SOURCE_CHARS = 400
 # Up to this many rules, a feed's newest articles are merged from each rule's newest.
 MERGE_MAX_RULES = 64
 
@@ -44,23 +42,6 @@ class FeedItem:
     matched_at: datetime
     rules: tuple[str, ...]
     spans: tuple[Span, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class RuleStats:
-    hits: int
-    last_hit: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class RecentHit:
-    uid: str
-    rule: str
-    title: str
-    text_start: str  # the first characters of the lead or body, for untitled articles
-    source: str
-    published: datetime
-    matched_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,48 +198,6 @@ def _item(
         rules=tuple(rules),
         spans=spans,
     )
-
-
-def rule_stats(session: Session) -> dict[str, RuleStats]:
-    """Hit count and last hit time of every rule that has hits (one covering-index scan)."""
-    counted = (
-        select(
-            HITS.c.rule_id,
-            func.count().label("hits"),
-            func.max(HITS.c.matched_at).label("last_hit"),
-        )
-        .group_by(HITS.c.rule_id)
-        .subquery()
-    )
-    statement = select(RULES.c.name, counted.c.hits, counted.c.last_hit).join(
-        counted, counted.c.rule_id == RULES.c.id
-    )
-    return {row.name: RuleStats(row.hits, row.last_hit) for row in session.execute(statement)}
-
-
-def recent_hits(session: Session, limit: int) -> list[RecentHit]:
-    """The newest `limit` hits of any rule, newest first."""
-    text_start = func.substr(
-        func.coalesce(func.nullif(VERSIONS.c.lead, ""), VERSIONS.c.body), 1, HEADLINE_SOURCE_CHARS
-    )
-    statement = (
-        select(
-            ARTICLES.c.uid,
-            RULES.c.name,
-            VERSIONS.c.title,
-            text_start.label("text_start"),
-            VERSIONS.c.source,
-            VERSIONS.c.published,
-            HITS.c.matched_at,
-        )
-        .select_from(HITS)
-        .join(RULES, RULES.c.id == HITS.c.rule_id)
-        .join(VERSIONS, VERSIONS.c.id == HITS.c.article_version_id)
-        .join(ARTICLES, ARTICLES.c.id == HITS.c.article_id)
-        .order_by(HITS.c.matched_at.desc(), HITS.c.id.desc())
-        .limit(limit)
-    )
-    return [RecentHit(*row) for row in session.execute(statement)]
 
 
 def article_page(session: Session, uid: str) -> ArticlePage | None:

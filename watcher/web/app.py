@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from watcher.metrics import ArchiveCollector, Metrics
 from watcher.rules import RuleSet
 from watcher.services import Services
+from watcher.web.cursor import BadCursor
 from watcher.web.views import Views, WebContext, archive_snapshot, format_time
 
 HERE = Path(__file__).parent
@@ -92,15 +93,20 @@ def build_app(
     *,
     metrics: Metrics | None = None,
     health_timeout_s: float = 3.0,
+    page_size: int = 50,
 ) -> Starlette:
-    """The web app over `services`; `ruleset` may be a callable that returns the current rules."""
+    """The web app over `services`; `ruleset` may be a callable that returns the current rules.
+    Pages list `page_size` hits at a time."""
     metrics = metrics or Metrics.create(CollectorRegistry())
     metrics.registry.register(ArchiveCollector(lambda: archive_snapshot(services)))
     rules = ruleset if callable(ruleset) else (lambda: ruleset)
-    views = Views(WebContext(services, rules, metrics, _templates(), health_timeout_s))
+    context = WebContext(services, rules, metrics, _templates(), health_timeout_s, page_size)
+    views = Views(context)
     gzip = [Middleware(GZipMiddleware, minimum_size=500)]
     routes = [
         Route("/", views.index, middleware=gzip),
+        Route("/rules/{name}", views.rule, middleware=gzip),
+        Route("/tags/{tag}", views.tag, middleware=gzip),
         Route("/articles/{uid}", views.article, middleware=gzip),
         Route("/feeds/{path:path}", views.feed),
         Route("/feeds.opml", views.opml),
@@ -111,5 +117,9 @@ def build_app(
     return Starlette(
         routes=routes,
         middleware=[Middleware(SecureAndCount, metrics=metrics), Middleware(ReadOnly)],
-        exception_handlers={404: views.not_found, SQLAlchemyError: views.database_down},
+        exception_handlers={
+            BadCursor: views.bad_cursor,
+            404: views.not_found,
+            SQLAlchemyError: views.database_down,
+        },
     )

@@ -1,4 +1,4 @@
-"""The endpoints: index, article page, feed files (ETag/304/gzip), /healthz, /metrics."""
+"""The endpoints: index, rule, tag and article pages, feed files, /healthz, /metrics."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import logging
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
@@ -30,19 +30,17 @@ from watcher.feeds.text import headline, safe_url
 from watcher.metrics import ArchiveSnapshot, Metrics
 from watcher.model import Span
 from watcher.percolator.highlight import mark_all
-from watcher.rules import RuleSet
+from watcher.rules import Rule, RuleSet
 from watcher.services import Services
 from watcher.store.articles import count_articles
-from watcher.store.feeds import (
-    ArticlePage,
-    article_page,
-    check_database,
-    recent_hits,
-    rule_stats,
-)
+from watcher.store.feeds import ArticlePage, article_page, check_database
 from watcher.store.hits import count_hits
 from watcher.store.ingest_errors import count_errors
+from watcher.store.pages import HitKey, HitPage, hit_page, hits_by_day, ids_of_rules, rule_stats
 from watcher.store.scans import last_scan
+from watcher.web.chart import day_chart
+from watcher.web.cursor import page_cursor, to_token
+from watcher.web.excerpt import listed
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +50,8 @@ FEED_TYPES = {
     ".opml": "text/x-opml; charset=utf-8",
 }
 GZIP_MIN_BYTES = 500
-RECENT_HITS = 50
+CHART_DAYS = 30
+DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -62,6 +61,7 @@ class WebContext:
     metrics: Metrics
     templates: Environment
     health_timeout_s: float
+    page_size: int
 
 
 def format_time(value: datetime | None) -> str:
@@ -178,20 +178,66 @@ class Views:
         return HTMLResponse(template.render(values), status_code=status_code)
 
     def index(self, request: Request) -> Response:
+        before = _before(request)
         ruleset = self.context.rules()
         with self.context.services.sessions() as session:
             stats = rule_stats(session)
-            recent = recent_hits(session, RECENT_HITS)
-        rules = [rule for rule in ruleset.rules if rule.enabled]
+            page = hit_page(session, None, before, self.context.page_size)
         specs = plan_feeds(ruleset)
         values = {
-            "rules": [(rule, stats.get(rule.name)) for rule in rules],
+            "rules": [(rule, stats.get(rule.name)) for rule in ruleset.rules if rule.enabled],
+            "tag_pages": _tag_pages(ruleset),
             "tag_feeds": [spec for spec in specs if spec.kind == "tag"],
             "feeds": specs,
             "opml": f"/feeds/{OPML_NAME}",
-            "recent": [(hit, headline(hit.title, hit.text_start, "")) for hit in recent],
+            **_hit_list(page, ruleset, "/", before),
         }
         return self._page("index.html", values)
+
+    def rule(self, request: Request) -> Response:
+        ruleset = self.context.rules()
+        rule = _rule_named(ruleset, request.path_params["name"])
+        before = _before(request)
+        today = self.context.services.clock().astimezone(UTC).date()
+        first_day = today - (CHART_DAYS - 1) * DAY
+        stats, page, counts = None, HitPage((), None), [0] * CHART_DAYS
+        with self.context.services.sessions() as session:
+            found = ids_of_rules(session, [rule.name]).get(rule.name)
+            if found is not None:  # else not matched with yet: no hits
+                stats = rule_stats(session, [found]).get(rule.name)
+                page = hit_page(session, [found], before, self.context.page_size)
+                start = datetime.combine(first_day, time(), UTC)
+                counts = hits_by_day(session, found, start, CHART_DAYS)
+        values = {
+            "rule": rule,
+            "stats": stats,
+            "tag_pages": _tag_pages(ruleset),
+            "chart": day_chart(first_day, counts),
+            **_hit_list(page, ruleset, f"/rules/{rule.name}", before),
+        }
+        return self._page("rule.html", values)
+
+    def tag(self, request: Request) -> Response:
+        ruleset = self.context.rules()
+        tag = request.path_params["tag"]
+        spec = next((s for s in plan_feeds(ruleset) if s.kind == "tag" and s.key == tag), None)
+        if spec is None:
+            raise HTTPException(404)
+        before = _before(request)
+        with self.context.services.sessions() as session:
+            ids = ids_of_rules(session, spec.rules)
+            stats = rule_stats(session, ids.values())
+            page = hit_page(session, ids.values(), before, self.context.page_size)
+        values = {
+            "tag": tag,
+            "feed": spec,
+            "rules": [
+                (rule, stats.get(rule.name)) for rule in ruleset.rules if rule.name in spec.rules
+            ],
+            "tag_pages": _tag_pages(ruleset),
+            **_hit_list(page, ruleset, f"/tags/{tag}", before),
+        }
+        return self._page("tag.html", values)
 
     def article(self, request: Request) -> Response:
         uid = request.path_params["uid"]
@@ -238,6 +284,10 @@ class Views:
         body = generate_latest(self.context.metrics.registry)
         return Response(body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
+    async def bad_cursor(self, request: Request, exc: Exception) -> Response:
+        values = {"detail": str(exc), "path": request.url.path}
+        return self._page("bad_request.html", values, status_code=400)
+
     async def not_found(self, request: Request, exc: Exception) -> Response:
         return self._page("not_found.html", {"path": request.url.path}, status_code=404)
 
@@ -246,17 +296,49 @@ class Views:
         return self._page("unavailable.html", {}, status_code=503)
 
 
+def _before(request: Request) -> HitKey | None:
+    """The page cursor in `?before=`: None for the first page; a bad one is a 400 page."""
+    return page_cursor(request.query_params.getlist("before"))
+
+
+def _rule_named(ruleset: RuleSet, name: str) -> Rule:
+    rule = next((rule for rule in ruleset.rules if rule.name == name), None)
+    if rule is None:
+        raise HTTPException(404)
+    return rule
+
+
+def _tag_pages(ruleset: RuleSet) -> set[str]:
+    """The tags with a page: those of the enabled rules, as for feeds."""
+    return {tag for rule in ruleset.rules if rule.enabled for tag in rule.tags}
+
+
+def _hit_list(page: HitPage, ruleset: RuleSet, path: str, before: HitKey | None) -> dict[str, Any]:
+    """What the hit list of a page needs: the hits, and links to the older and newest hits."""
+    names = {rule.name for rule in ruleset.rules}
+    older = None if page.older is None else f"{path}?before={to_token(page.older)}"
+    hits = [listed(hit, names) for hit in page.hits]
+    return {"hits": hits, "older": older, "newest": path if before is not None else None}
+
+
 def _article_values(page: ArticlePage, ruleset: RuleSet) -> dict[str, Any]:
     item = page.item
     titles = {rule.name: rule.title for rule in ruleset.rules}
     enabled = {rule.name for rule in ruleset.rules if rule.enabled}
+    # A text with no blank line after its header is all lead: it reads as the body, not bold.
+    has_body = bool(item.body.strip())
     return {
         "headline": headline(item.title, item.lead, item.body),
         "item": item,
         "url": safe_url(item.url),
         "title": _marked(item.title, item.spans, "title"),
-        "lead": _marked(item.lead, item.spans, "lead"),
-        "body": _marked(item.body, item.spans, "body"),
+        "lead": _marked(item.lead, item.spans, "lead") if has_body and item.lead else None,
+        "body": _marked(item.body, item.spans, "body")
+        if has_body
+        else _marked(item.lead, item.spans, "lead"),
         "source": _marked(item.source, item.spans, "source"),
-        "hits": [(hit, titles.get(hit.rule, hit.rule), hit.rule in enabled) for hit in page.hits],
+        "hits": [
+            (hit, titles.get(hit.rule, hit.rule), hit.rule in titles, hit.rule in enabled)
+            for hit in page.hits
+        ],
     }

@@ -3,16 +3,13 @@ traversal, 405, /healthz both ways, and `watcher serve` run as a user runs it.""
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from email.utils import formatdate
 from pathlib import Path
@@ -21,7 +18,7 @@ import pytest
 from web.desk import T0, Desk, article, open_desk
 from web.feedcheck import check_feed, opml_outlines
 from web.fixtures import desk, server
-from web.live import LiveServer, request
+from web.live import LiveServer, free_port, request, wait_for_health
 
 from watcher.feeds import build_since
 from watcher.web import build_app
@@ -36,12 +33,6 @@ TYPES = {
     "/feeds/feeds.opml": "text/x-opml; charset=utf-8",
     "/feeds.opml": "text/x-opml; charset=utf-8",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.mark.parametrize(("path", "content_type"), TYPES.items())
@@ -201,16 +192,3 @@ def test_watcher_serve_serves_the_project(tmp_path: Path) -> None:
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=15)
     assert process.returncode == 0, output.decode()
-
-
-def wait_for_health(process: subprocess.Popen[bytes], port: int) -> None:
-    deadline = time.monotonic() + 20
-    while True:
-        assert process.poll() is None, process.communicate()[0].decode()
-        try:
-            if request(port, "/healthz").status == 200:
-                return
-        except OSError:
-            assert time.monotonic() < deadline, "watcher serve did not answer in time"
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=0.05)  # waits for the server without sleeping blind

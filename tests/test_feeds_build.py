@@ -198,3 +198,12 @@ def test_guids_survive_a_rebuild_into_a_fresh_database(desk: Desk, tmp_path: Pat
             before = {(e.id, e.title) for e in feed(desk, name).entries}
             after = {(e.id, e.title) for e in feed(fresh, name).entries}
             assert before == after, name
+
+
+def test_links_start_with_the_base_url_given_else_feeds_base_url(desk: Desk) -> None:
+    build_all(desk.services.sessions, desk.config.feeds, desk.ruleset, base_url="http://h:1/")
+    outlines = opml_outlines((desk.feeds_dir / "feeds.opml").read_bytes())
+    assert all(url.startswith("http://h:1/feeds/") for _, url in outlines)
+    unset = desk.config.feeds.model_copy(update={"base_url": None})
+    with pytest.raises(ValueError, match=r"^feeds.base_url is not set: pass the base_url"):
+        build_all(desk.services.sessions, unset, desk.ruleset)

@@ -69,9 +69,14 @@ def test_every_feed_of_enabled_rules_tags_and_all_is_written_and_valid(desk: Des
     for name in EXPECTED_FILES - {"feeds.opml"}:
         assert feed(desk, name).entries, name
     outlines = opml_outlines((desk.feeds_dir / "feeds.opml").read_bytes())
-    assert len(outlines) == 12
-    assert ("watcher: Oil & gas <prices>", f"{BASE_URL}feeds/rules/oil.xml") in outlines
-    assert ("watcher: tag mena", f"{BASE_URL}feeds/tags/mena.atom") in outlines
+    assert outlines == [  # each feed once, as RSS; its Atom form is linked from it
+        ("watcher: Libya", f"{BASE_URL}feeds/rules/libya.xml"),
+        ("watcher: Oil & gas <prices>", f"{BASE_URL}feeds/rules/oil.xml"),
+        ("watcher: Wagner Group", f"{BASE_URL}feeds/rules/wagner.xml"),
+        ("watcher: tag mena", f"{BASE_URL}feeds/tags/mena.xml"),
+        ("watcher: tag russia", f"{BASE_URL}feeds/tags/russia.xml"),
+        ("watcher: all hits", f"{BASE_URL}feeds/all.xml"),
+    ]
 
 
 def test_rule_feed_entries_newest_hit_first_with_links_guids_dates_categories(desk: Desk) -> None:
@@ -85,7 +90,7 @@ def test_rule_feed_entries_newest_hit_first_with_links_guids_dates_categories(de
             "Clashes near Tripoli",
         ]
         wagner = entries[1]
-        assert wagner.id.startswith("urn:watcher:article:")
+        assert wagner.id.startswith("urn:watcher:feed:rules/libya:article:")
         assert wagner.link == f"{BASE_URL}articles/{wagner.id.rsplit(':', 1)[1]}"
         assert wagner.published_parsed[:4] == (2026, 3, 1, 7)
         assert {t.term for t in wagner.tags} == {"libya", "mena"}
@@ -184,6 +189,19 @@ def test_full_build_removes_feeds_of_rules_and_tags_that_are_gone(desk: Desk) ->
         "rules/notes.txt",
     }
     assert len(feed(desk, "all.xml").entries) == 2  # only oil's hits now
+
+
+def test_an_article_has_another_guid_in_every_feed_and_one_in_both_its_formats(
+    desk: Desk,
+) -> None:
+    build(desk)
+    stems = ("rules/libya", "rules/wagner", "tags/mena", "tags/russia", "all")
+    ids = {stem: [e.id for e in feed(desk, f"{stem}.xml").entries] for stem in stems}
+    for stem in stems:
+        assert ids[stem] == [e.id for e in feed(desk, f"{stem}.atom").entries]
+        assert all(i.startswith(f"urn:watcher:feed:{stem}:article:") for i in ids[stem])
+    every = [i for stem in stems for i in ids[stem]]
+    assert len(every) == len(set(every)) == 3 + 1 + 3 + 1 + 4
 
 
 def test_guids_survive_a_rebuild_into_a_fresh_database(desk: Desk, tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from web.feedcheck import check_atom, check_rss, opml_outlines
+from web.feedcheck import check_atom, check_feed, check_rss, opml_outlines
 
 from watcher.feeds.plan import FeedSpec, Site, plan_feeds, touched
 from watcher.feeds.render import guid, render_feed, render_opml
@@ -56,7 +56,7 @@ def test_an_entry_carries_title_links_guid_dates_author_categories_and_snippet()
         [entry] = feed.entries
         assert entry.title == "Clashes in Libya"
         assert entry.link == f"http://watch.example.org/articles/{UID}"
-        assert entry.id == f"urn:watcher:article:{UID}"
+        assert entry.id == f"urn:watcher:feed:rules/libya:article:{UID}"
         assert entry.published_parsed[:5] == (2026, 3, 1, 10, 0)
         assert entry.author == "The Limited Times"
         assert {(t.term, t.scheme) for t in entry.tags} == {
@@ -72,11 +72,43 @@ def test_an_entry_carries_title_links_guid_dates_author_categories_and_snippet()
     assert rss.feed.title == atom.feed.title == "watcher: Libya"
 
 
+def test_each_format_links_to_itself_and_to_the_other() -> None:
+    documents = render_feed(SPEC, [item()], SITE)
+    rss, atom = check_rss(documents[".xml"]), check_atom(documents[".atom"])
+    rss_url = "http://watch.example.org/feeds/rules/libya.xml"
+    atom_url = "http://watch.example.org/feeds/rules/libya.atom"
+    assert {(link.rel, link.type, link.href) for link in rss.feed.links} >= {
+        ("self", "application/rss+xml", rss_url),
+        ("alternate", "application/atom+xml", atom_url),
+    }
+    assert {(link.rel, link.type, link.href) for link in atom.feed.links} == {
+        ("self", "application/atom+xml", atom_url),
+        ("alternate", "application/rss+xml", rss_url),
+        ("alternate", "text/html", "http://watch.example.org/"),
+    }
+    assert rss.feed.link == "http://watch.example.org/"  # RSS's own <link>: the index page
+
+
+def test_an_article_has_one_id_per_feed_shared_by_its_two_formats() -> None:
+    everything = FeedSpec("all", "all", "watcher: all hits", "Everything", ("libya",))
+    ids = {
+        (spec.stem, suffix): [entry.id for entry in check_feed(suffix, data).entries]
+        for spec in (SPEC, everything)
+        for suffix, data in render_feed(spec, [item()], SITE).items()
+    }
+    assert ids == {
+        ("rules/libya", ".xml"): [f"urn:watcher:feed:rules/libya:article:{UID}"],
+        ("rules/libya", ".atom"): [f"urn:watcher:feed:rules/libya:article:{UID}"],
+        ("all", ".xml"): [f"urn:watcher:feed:all:article:{UID}"],
+        ("all", ".atom"): [f"urn:watcher:feed:all:article:{UID}"],
+    }
+
+
 def test_rss_guid_is_not_a_permalink() -> None:
     root = etree.fromstring(render_feed(SPEC, [item()], SITE)[".xml"])
     [guid_element] = root.iter("guid")
     assert guid_element.get("isPermaLink") == "false"
-    assert guid_element.text == guid(UID)
+    assert guid_element.text == guid(SPEC, UID)
 
 
 def test_feed_time_is_the_newest_hit_so_rendering_is_deterministic() -> None:
@@ -126,15 +158,13 @@ def test_hostile_text_stays_valid_and_escaped(case: str, text: str) -> None:
         assert b"<![CDATA[" not in data
 
 
-def test_opml_lists_every_feed_with_its_title() -> None:
+def test_opml_lists_every_feed_once_with_its_title() -> None:
     specs = [SPEC, FeedSpec("all", "all", "watcher: all hits", "Everything", ("libya",))]
     outlines = opml_outlines(render_opml(specs, SITE))
-    assert set(outlines) == {
+    assert outlines == [
         ("watcher: Libya", "http://watch.example.org/feeds/rules/libya.xml"),
-        ("watcher: Libya", "http://watch.example.org/feeds/rules/libya.atom"),
         ("watcher: all hits", "http://watch.example.org/feeds/all.xml"),
-        ("watcher: all hits", "http://watch.example.org/feeds/all.atom"),
-    }
+    ]
 
 
 def test_plan_has_enabled_rules_their_tags_and_all(tmp_path: Path) -> None:
@@ -154,6 +184,22 @@ def test_plan_has_enabled_rules_their_tags_and_all(tmp_path: Path) -> None:
     ]
     assert [s.stem for s in touched(specs, {"a"})] == ["rules/a", "tags/t1", "all"]
     assert touched(specs, set()) == []
+
+
+def test_feeds_that_would_share_a_title_are_told_apart_by_their_path(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "rules:\n  - {name: a, title: Libya, query: x}\n  - {name: b, title: Libya, query: y}\n"
+        "  - {name: c, title: Oil, query: z}\n",
+        encoding="utf-8",
+    )
+    titles = [spec.title for spec in plan_feeds(load_rules([rules]))]
+    assert titles == [
+        "watcher: Libya (rules/a)",
+        "watcher: Libya (rules/b)",
+        "watcher: Oil",
+        "watcher: all hits",
+    ]
 
 
 @pytest.mark.parametrize(

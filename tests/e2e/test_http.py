@@ -44,7 +44,7 @@ def test_feed_files_are_served_with_their_types(
     name = path.removeprefix("/feeds/").removeprefix("/")
     assert reply.body == (desk.feeds_dir / name).read_bytes()
     if name.endswith(".opml"):
-        assert len(opml_outlines(reply.body)) == 12
+        assert len(opml_outlines(reply.body)) == 6
     else:
         assert check_feed(name, reply.body).entries
 

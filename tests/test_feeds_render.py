@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import feedparser
 import pytest
 from lxml import etree
 from web.feedcheck import check_atom, check_feed, check_rss, opml_outlines
@@ -63,8 +65,9 @@ def test_an_entry_carries_title_links_guid_dates_author_categories_and_snippet()
             ("libya", "urn:watcher:rule"),
             ("mena", "urn:watcher:tag"),
         }
-        assert "Fighting in Libya today." in entry.summary
-    assert all("<mark>Libya</mark> today." in html for html in html_payloads(documents))
+        assert "Fighting in <strong>Libya</strong> today." in entry.summary  # sanitized
+    marked = "<mark><strong>Libya</strong></mark> today."
+    assert all(marked in html for html in html_payloads(documents))
     assert rss.entries[0].guidislink is False
     links = {(link.rel, link.href) for link in atom.entries[0].links}
     assert ("related", "https://news.example.com/a?x=1&y=2") in links
@@ -102,6 +105,19 @@ def test_an_article_has_one_id_per_feed_shared_by_its_two_formats() -> None:
         ("all", ".xml"): [f"urn:watcher:feed:all:article:{UID}"],
         ("all", ".atom"): [f"urn:watcher:feed:all:article:{UID}"],
     }
+
+
+@pytest.mark.parametrize("suffix", [".xml", ".atom"])
+def test_highlights_survive_feedparsers_sanitizer(suffix: str) -> None:
+    # feedparser (like many readers) drops <mark>; the <strong> inside it stays.
+    body = "Troops left Tripoli; Libya and Tripoli talk."
+    spans = tuple(
+        Span("body", m.start(), m.end(), m.group()) for m in re.finditer("Libya|Tripoli", body)
+    )
+    data = render_feed(SPEC, [item(body=body, spans=spans)], SITE)[suffix]
+    [entry] = feedparser.parse(data, sanitize_html=True).entries
+    assert "Troops left <strong>Tripoli</strong>; <strong>Libya</strong> and" in entry.summary
+    assert re.findall("<strong>(.*?)</strong>", entry.summary) == ["Tripoli", "Libya", "Tripoli"]
 
 
 def test_rss_guid_is_not_a_permalink() -> None:
@@ -147,7 +163,7 @@ def test_hostile_text_stays_valid_and_escaped(case: str, text: str) -> None:
     payloads = html_payloads(documents)
     assert len(payloads) == 2
     for payload in payloads:
-        assert "<mark>Libya</mark>" in payload
+        assert "<mark><strong>Libya</strong></mark>" in payload
         for tag in ("<script", "<img", "<b>", "<p <a", "</div>"):
             assert tag not in payload
         if case == "script":
@@ -225,7 +241,7 @@ def test_headline_falls_back_to_the_first_words(
 def test_summary_marks_the_first_field_with_matches() -> None:
     body = "Nothing here. " * 5 + "Troops reached Tripoli at dawn."
     spans = (Span("body", body.index("Tripoli"), body.index("Tripoli") + 7, "Tripoli"),)
-    assert "<mark>Tripoli</mark>" in summary_html("Title", "", body, spans)
+    assert "<mark><strong>Tripoli</strong></mark>" in summary_html("Title", "", body, spans)
     only_title = (Span("title", 0, 5, "Libya"),)
     assert "<mark>" in summary_html("Libya now", "", "Body text.", only_title)
     assert summary_html("T", "", "a <b> & c", ()) == "a &lt;b&gt; &amp; c"

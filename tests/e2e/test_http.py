@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -14,6 +15,7 @@ from datetime import timedelta
 from email.utils import formatdate
 from pathlib import Path
 
+import feedparser
 import pytest
 from web.desk import T0, Desk, article, open_desk
 from web.feedcheck import check_feed, opml_outlines
@@ -69,6 +71,16 @@ def test_etag_and_last_modified_give_304_until_the_feed_changes(
     assert fresh.status == 200
     assert fresh.header("etag") != etag
     assert check_feed("oil.atom", fresh.body).entries[0].title == "Oil price jumps"
+
+
+@pytest.mark.parametrize("name", ["tags/mena.xml", "tags/mena.atom"])
+def test_served_highlights_survive_feedparsers_sanitizer(server: LiveServer, name: str) -> None:
+    feed = feedparser.parse(server.request(f"/feeds/{name}").body, sanitize_html=True)
+    assert len(feed.entries) == 3
+    for entry in feed.entries:
+        marked = re.findall("<strong>(.*?)</strong>", entry.summary)
+        assert marked, entry.summary
+        assert set(marked) <= {"Libya", "Tripoli", "Wagner"}
 
 
 def test_gzip_when_asked(server: LiveServer, desk: Desk) -> None:

@@ -50,12 +50,13 @@ def headline(title: str, lead: str, body: str) -> str:
 
 
 def summary_html(title: str, lead: str, body: str, spans: tuple[Span, ...]) -> str:
-    """Escaped HTML: a snippet of the first field that matched, matched words in <mark>."""
+    """Escaped HTML: a snippet of the first field that matched, matched words in
+    <mark><strong> (the <strong> survives readers that drop <mark>)."""
     texts = {"title": title, "lead": lead, "body": body}
     for field in SNIPPET_FIELDS:
         field_spans = [span for span in spans if span.field == field]
         if field_spans and texts[field]:
-            return snippet(texts[field], field_spans, width=SNIPPET_WIDTH)
+            return snippet(texts[field], field_spans, width=SNIPPET_WIDTH, strong=True)
     return snippet(lead or body, [], width=SNIPPET_WIDTH)
 
 

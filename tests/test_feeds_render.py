@@ -241,10 +241,44 @@ def test_headline_falls_back_to_the_first_words(
 def test_summary_marks_the_first_field_with_matches() -> None:
     body = "Nothing here. " * 5 + "Troops reached Tripoli at dawn."
     spans = (Span("body", body.index("Tripoli"), body.index("Tripoli") + 7, "Tripoli"),)
-    assert "<mark><strong>Tripoli</strong></mark>" in summary_html("Title", "", body, spans)
+    assert "<mark><strong>Tripoli</strong></mark>" in summary_html("", body, spans)
     only_title = (Span("title", 0, 5, "Libya"),)
-    assert "<mark>" in summary_html("Libya now", "", "Body text.", only_title)
-    assert summary_html("T", "", "a <b> & c", ()) == "a &lt;b&gt; &amp; c"
+    assert summary_html("", "Body text.", only_title) == "Body text."
+    assert summary_html("", "a <b> & c", ()) == "a &lt;b&gt; &amp; c"
+
+
+HEADLINE = "Libya talks fail"
+IN_HEADLINE = Span("title", 0, 5, "Libya")
+
+
+@pytest.mark.parametrize(
+    ("lead", "body", "spans", "expected"),
+    [
+        pytest.param(
+            "Delegates left Geneva.",
+            "The body.",
+            (IN_HEADLINE,),
+            "Delegates left Geneva.",
+            id="lead",
+        ),
+        pytest.param("", "The body.", (IN_HEADLINE,), "The body.", id="no-lead-body-start"),
+        pytest.param(
+            "Libya's delegates left.",
+            "The body.",
+            (IN_HEADLINE, Span("lead", 0, 5, "Libya")),
+            "<mark><strong>Libya</strong></mark>&#x27;s delegates left.",
+            id="lead-highlighted",
+        ),
+        pytest.param("", "", (IN_HEADLINE,), "", id="nothing-but-a-headline"),
+    ],
+)
+def test_a_match_only_in_the_headline_shows_the_lead_not_the_headline_again(
+    lead: str, body: str, spans: tuple[Span, ...], expected: str
+) -> None:
+    assert summary_html(lead, body, spans) == expected
+    entry = item(title=HEADLINE, lead=lead, body=body, spans=spans)
+    for payload in html_payloads(render_feed(SPEC, [entry], SITE)):
+        assert HEADLINE not in payload
 
 
 def test_xml_safe_and_safe_url() -> None:

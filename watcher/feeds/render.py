@@ -36,9 +36,9 @@ def guid(spec: FeedSpec, uid: str) -> str:
 
 
 def _description(item: FeedItem) -> str:
-    text = summary_html(item.title, item.lead, item.body, item.spans)
+    text = summary_html(item.lead, item.body, item.spans)
     source = html.escape(xml_safe(item.source))
-    parts = [f"<p>{text}</p>", f"<p>{source}</p>" if source else ""]
+    parts = [f"<p>{text}</p>" if text else "", f"<p>{source}</p>" if source else ""]
     original = safe_url(item.url)
     if original is not None:
         parts.append(f'<p><a href="{html.escape(original)}">Original article</a></p>')

@@ -33,6 +33,7 @@ RULES_PER_ARTICLE = 4
 SCAN_BATCH = 500  # articles recorded with one matched_at, as one scan batch does
 CHUNK = 5_000
 START = datetime(2026, 1, 1, tzinfo=UTC)
+BASE_URL = "http://127.0.0.1:8080/"  # links are written, never followed
 VOCABULARY = (
     "libya tripoli haftar wagner benghazi ceasefire oil port militia government talks "
     "minister army airport drone strike offensive parliament election border refugees "
@@ -168,11 +169,11 @@ def bench_feeds(hits: int = 100_000) -> dict[str, Any]:
             ruleset = _rules_yaml(root / "rules.yaml")
             feeds = FeedsConfig(dir=root / "feeds", max_entries=50)
             started = time.perf_counter()
-            full = build_all(sessions, feeds, ruleset)
+            full = build_all(sessions, feeds, ruleset, base_url=BASE_URL)
             full_s = time.perf_counter() - started
             since = _one_more_hit(engine, articles)
             started = time.perf_counter()
-            incremental = build_since(sessions, feeds, ruleset, since)
+            incremental = build_since(sessions, feeds, ruleset, since, base_url=BASE_URL)
             incremental_s = time.perf_counter() - started
         finally:
             engine.dispose()

@@ -29,6 +29,7 @@ def test_shipped_config_loads_with_paths_under_the_project_root() -> None:
     assert config.feeds.dir == REPO / "var" / "feeds"
     assert config.feeds.max_entries == 50
     assert (config.web.host, config.web.port) == ("127.0.0.1", 8080)
+    assert config.feeds.base_url is None  # links follow web.host and web.port
     assert config.rule_files == [REPO / "config" / "rules.yaml"]
 
 
@@ -36,7 +37,7 @@ def test_empty_config_takes_every_default(tmp_path: Path) -> None:
     config = load_config(config_file(tmp_path, ""), {})
     assert config.seeds_dir == tmp_path / "seeds"
     assert config.timezone == "UTC"
-    assert config.feeds.base_url == "http://127.0.0.1:8080/"
+    assert config.feeds.base_url is None
 
 
 def test_values_are_parsed(tmp_path: Path) -> None:

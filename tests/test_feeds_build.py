@@ -69,9 +69,14 @@ def test_every_feed_of_enabled_rules_tags_and_all_is_written_and_valid(desk: Des
     for name in EXPECTED_FILES - {"feeds.opml"}:
         assert feed(desk, name).entries, name
     outlines = opml_outlines((desk.feeds_dir / "feeds.opml").read_bytes())
-    assert len(outlines) == 12
-    assert ("watcher: Oil & gas <prices>", f"{BASE_URL}feeds/rules/oil.xml") in outlines
-    assert ("watcher: tag mena", f"{BASE_URL}feeds/tags/mena.atom") in outlines
+    assert outlines == [  # each feed once, as RSS; its Atom form is linked from it
+        ("watcher: Libya", f"{BASE_URL}feeds/rules/libya.xml"),
+        ("watcher: Oil & gas <prices>", f"{BASE_URL}feeds/rules/oil.xml"),
+        ("watcher: Wagner Group", f"{BASE_URL}feeds/rules/wagner.xml"),
+        ("watcher: tag mena", f"{BASE_URL}feeds/tags/mena.xml"),
+        ("watcher: tag russia", f"{BASE_URL}feeds/tags/russia.xml"),
+        ("watcher: all hits", f"{BASE_URL}feeds/all.xml"),
+    ]
 
 
 def test_rule_feed_entries_newest_hit_first_with_links_guids_dates_categories(desk: Desk) -> None:
@@ -85,7 +90,7 @@ def test_rule_feed_entries_newest_hit_first_with_links_guids_dates_categories(de
             "Clashes near Tripoli",
         ]
         wagner = entries[1]
-        assert wagner.id.startswith("urn:watcher:article:")
+        assert wagner.id.startswith("urn:watcher:feed:rules/libya:article:")
         assert wagner.link == f"{BASE_URL}articles/{wagner.id.rsplit(':', 1)[1]}"
         assert wagner.published_parsed[:4] == (2026, 3, 1, 7)
         assert {t.term for t in wagner.tags} == {"libya", "mena"}
@@ -108,7 +113,8 @@ def test_tag_and_all_feeds_hold_an_article_once_with_all_its_rules(desk: Desk) -
     assert len(everything) == 4
     dispatch = everything[0]
     assert {t.term for t in dispatch.tags} == {"libya", "oil", "mena"}
-    assert "&lt;mark&gt;Libya&lt;/mark&gt;" in (desk.feeds_dir / "all.atom").read_text()
+    marked = "&lt;mark&gt;&lt;strong&gt;Libya&lt;/strong&gt;&lt;/mark&gt;"
+    assert marked in (desk.feeds_dir / "all.atom").read_text()
 
 
 def test_max_entries_keeps_the_newest(tmp_path: Path, database_url: str) -> None:
@@ -186,6 +192,19 @@ def test_full_build_removes_feeds_of_rules_and_tags_that_are_gone(desk: Desk) ->
     assert len(feed(desk, "all.xml").entries) == 2  # only oil's hits now
 
 
+def test_an_article_has_another_guid_in_every_feed_and_one_in_both_its_formats(
+    desk: Desk,
+) -> None:
+    build(desk)
+    stems = ("rules/libya", "rules/wagner", "tags/mena", "tags/russia", "all")
+    ids = {stem: [e.id for e in feed(desk, f"{stem}.xml").entries] for stem in stems}
+    for stem in stems:
+        assert ids[stem] == [e.id for e in feed(desk, f"{stem}.atom").entries]
+        assert all(i.startswith(f"urn:watcher:feed:{stem}:article:") for i in ids[stem])
+    every = [i for stem in stems for i in ids[stem]]
+    assert len(every) == len(set(every)) == 3 + 1 + 3 + 1 + 4
+
+
 def test_guids_survive_a_rebuild_into_a_fresh_database(desk: Desk, tmp_path: Path) -> None:
     build(desk)
     with open_desk(tmp_path / "fresh", f"sqlite:///{tmp_path / 'fresh.db'}") as fresh:
@@ -198,3 +217,12 @@ def test_guids_survive_a_rebuild_into_a_fresh_database(desk: Desk, tmp_path: Pat
             before = {(e.id, e.title) for e in feed(desk, name).entries}
             after = {(e.id, e.title) for e in feed(fresh, name).entries}
             assert before == after, name
+
+
+def test_links_start_with_the_base_url_given_else_feeds_base_url(desk: Desk) -> None:
+    build_all(desk.services.sessions, desk.config.feeds, desk.ruleset, base_url="http://h:1/")
+    outlines = opml_outlines((desk.feeds_dir / "feeds.opml").read_bytes())
+    assert all(url.startswith("http://h:1/feeds/") for _, url in outlines)
+    unset = desk.config.feeds.model_copy(update={"base_url": None})
+    with pytest.raises(ValueError, match=r"^feeds.base_url is not set: pass the base_url"):
+        build_all(desk.services.sessions, unset, desk.ruleset)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 from support import EXAMPLE, run_cli, write
-from web.feedcheck import check_feed
+from web.feedcheck import check_feed, opml_outlines
 
 OLD = 1_000_000_000
 SHIPPED = {"libya", "wagner-libya", "raids", "pantsir"}
@@ -99,3 +99,36 @@ def test_feeds_build_removes_the_feeds_of_a_removed_rule(desk: tuple[Path, str])
     result = json.loads(run(project, url, "feeds", "build", "--format", "json").stdout)
     assert result["removed"] == ["rules/pantsir.atom", "rules/pantsir.xml"]  # russia: wagner-libya
     assert not (project / "var" / "feeds" / "rules" / "pantsir.xml").exists()
+
+
+def set_port(project: Path, port: int) -> None:
+    config = project / "config" / "watcher.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("  port: 8080\n", f"  port: {port}\n"), encoding="utf-8")
+
+
+def test_without_base_url_feed_links_follow_web_host_and_port(desk: tuple[Path, str]) -> None:
+    project, url = desk
+    set_port(project, 9000)
+    assert run(project, url, "scan").exit_code == 0
+    root = project / "var" / "feeds"
+    raids = check_feed("rules/raids.atom", (root / "rules" / "raids.atom").read_bytes())
+    assert raids.entries[0].link.startswith("http://127.0.0.1:9000/articles/")
+    assert run(project, url, "feeds", "build").exit_code == 0
+    outlines = opml_outlines((root / "feeds.opml").read_bytes())
+    assert outlines
+    assert all(xml_url.startswith("http://127.0.0.1:9000/feeds/") for _, xml_url in outlines)
+
+
+def test_port_0_without_base_url_is_a_config_error(desk: tuple[Path, str]) -> None:
+    project, url = desk
+    set_port(project, 0)
+    for command in (["feeds", "build"], ["scan"]):
+        result = run(project, url, *command)
+        assert result.exit_code == 2, command
+        assert result.stderr.splitlines() == [
+            "error: feeds.base_url is not set and web.port is 0 (any free port), so feed links"
+            " cannot name the server — set web.port or feeds.base_url"
+        ]
+    status = json.loads(run(project, url, "status", "--format", "json").stdout)
+    assert status["articles"] == 0  # the scan stopped before reading anything

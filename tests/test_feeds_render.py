@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import feedparser
 import pytest
 from lxml import etree
-from web.feedcheck import check_atom, check_rss, opml_outlines
+from web.feedcheck import check_atom, check_feed, check_rss, opml_outlines
 
 from watcher.feeds.plan import FeedSpec, Site, plan_feeds, touched
 from watcher.feeds.render import guid, render_feed, render_opml
@@ -56,15 +58,16 @@ def test_an_entry_carries_title_links_guid_dates_author_categories_and_snippet()
         [entry] = feed.entries
         assert entry.title == "Clashes in Libya"
         assert entry.link == f"http://watch.example.org/articles/{UID}"
-        assert entry.id == f"urn:watcher:article:{UID}"
+        assert entry.id == f"urn:watcher:feed:rules/libya:article:{UID}"
         assert entry.published_parsed[:5] == (2026, 3, 1, 10, 0)
         assert entry.author == "The Limited Times"
         assert {(t.term, t.scheme) for t in entry.tags} == {
             ("libya", "urn:watcher:rule"),
             ("mena", "urn:watcher:tag"),
         }
-        assert "Fighting in Libya today." in entry.summary
-    assert all("<mark>Libya</mark> today." in html for html in html_payloads(documents))
+        assert "Fighting in <strong>Libya</strong> today." in entry.summary  # sanitized
+    marked = "<mark><strong>Libya</strong></mark> today."
+    assert all(marked in html for html in html_payloads(documents))
     assert rss.entries[0].guidislink is False
     links = {(link.rel, link.href) for link in atom.entries[0].links}
     assert ("related", "https://news.example.com/a?x=1&y=2") in links
@@ -72,11 +75,56 @@ def test_an_entry_carries_title_links_guid_dates_author_categories_and_snippet()
     assert rss.feed.title == atom.feed.title == "watcher: Libya"
 
 
+def test_each_format_links_to_itself_and_to_the_other() -> None:
+    documents = render_feed(SPEC, [item()], SITE)
+    rss, atom = check_rss(documents[".xml"]), check_atom(documents[".atom"])
+    rss_url = "http://watch.example.org/feeds/rules/libya.xml"
+    atom_url = "http://watch.example.org/feeds/rules/libya.atom"
+    assert {(link.rel, link.type, link.href) for link in rss.feed.links} >= {
+        ("self", "application/rss+xml", rss_url),
+        ("alternate", "application/atom+xml", atom_url),
+    }
+    assert {(link.rel, link.type, link.href) for link in atom.feed.links} == {
+        ("self", "application/atom+xml", atom_url),
+        ("alternate", "application/rss+xml", rss_url),
+        ("alternate", "text/html", "http://watch.example.org/"),
+    }
+    assert rss.feed.link == "http://watch.example.org/"  # RSS's own <link>: the index page
+
+
+def test_an_article_has_one_id_per_feed_shared_by_its_two_formats() -> None:
+    everything = FeedSpec("all", "all", "watcher: all hits", "Everything", ("libya",))
+    ids = {
+        (spec.stem, suffix): [entry.id for entry in check_feed(suffix, data).entries]
+        for spec in (SPEC, everything)
+        for suffix, data in render_feed(spec, [item()], SITE).items()
+    }
+    assert ids == {
+        ("rules/libya", ".xml"): [f"urn:watcher:feed:rules/libya:article:{UID}"],
+        ("rules/libya", ".atom"): [f"urn:watcher:feed:rules/libya:article:{UID}"],
+        ("all", ".xml"): [f"urn:watcher:feed:all:article:{UID}"],
+        ("all", ".atom"): [f"urn:watcher:feed:all:article:{UID}"],
+    }
+
+
+@pytest.mark.parametrize("suffix", [".xml", ".atom"])
+def test_highlights_survive_feedparsers_sanitizer(suffix: str) -> None:
+    # feedparser (like many readers) drops <mark>; the <strong> inside it stays.
+    body = "Troops left Tripoli; Libya and Tripoli talk."
+    spans = tuple(
+        Span("body", m.start(), m.end(), m.group()) for m in re.finditer("Libya|Tripoli", body)
+    )
+    data = render_feed(SPEC, [item(body=body, spans=spans)], SITE)[suffix]
+    [entry] = feedparser.parse(data, sanitize_html=True).entries
+    assert "Troops left <strong>Tripoli</strong>; <strong>Libya</strong> and" in entry.summary
+    assert re.findall("<strong>(.*?)</strong>", entry.summary) == ["Tripoli", "Libya", "Tripoli"]
+
+
 def test_rss_guid_is_not_a_permalink() -> None:
     root = etree.fromstring(render_feed(SPEC, [item()], SITE)[".xml"])
     [guid_element] = root.iter("guid")
     assert guid_element.get("isPermaLink") == "false"
-    assert guid_element.text == guid(UID)
+    assert guid_element.text == guid(SPEC, UID)
 
 
 def test_feed_time_is_the_newest_hit_so_rendering_is_deterministic() -> None:
@@ -115,7 +163,7 @@ def test_hostile_text_stays_valid_and_escaped(case: str, text: str) -> None:
     payloads = html_payloads(documents)
     assert len(payloads) == 2
     for payload in payloads:
-        assert "<mark>Libya</mark>" in payload
+        assert "<mark><strong>Libya</strong></mark>" in payload
         for tag in ("<script", "<img", "<b>", "<p <a", "</div>"):
             assert tag not in payload
         if case == "script":
@@ -126,15 +174,13 @@ def test_hostile_text_stays_valid_and_escaped(case: str, text: str) -> None:
         assert b"<![CDATA[" not in data
 
 
-def test_opml_lists_every_feed_with_its_title() -> None:
+def test_opml_lists_every_feed_once_with_its_title() -> None:
     specs = [SPEC, FeedSpec("all", "all", "watcher: all hits", "Everything", ("libya",))]
     outlines = opml_outlines(render_opml(specs, SITE))
-    assert set(outlines) == {
+    assert outlines == [
         ("watcher: Libya", "http://watch.example.org/feeds/rules/libya.xml"),
-        ("watcher: Libya", "http://watch.example.org/feeds/rules/libya.atom"),
         ("watcher: all hits", "http://watch.example.org/feeds/all.xml"),
-        ("watcher: all hits", "http://watch.example.org/feeds/all.atom"),
-    }
+    ]
 
 
 def test_plan_has_enabled_rules_their_tags_and_all(tmp_path: Path) -> None:
@@ -154,6 +200,22 @@ def test_plan_has_enabled_rules_their_tags_and_all(tmp_path: Path) -> None:
     ]
     assert [s.stem for s in touched(specs, {"a"})] == ["rules/a", "tags/t1", "all"]
     assert touched(specs, set()) == []
+
+
+def test_feeds_that_would_share_a_title_are_told_apart_by_their_path(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "rules:\n  - {name: a, title: Libya, query: x}\n  - {name: b, title: Libya, query: y}\n"
+        "  - {name: c, title: Oil, query: z}\n",
+        encoding="utf-8",
+    )
+    titles = [spec.title for spec in plan_feeds(load_rules([rules]))]
+    assert titles == [
+        "watcher: Libya (rules/a)",
+        "watcher: Libya (rules/b)",
+        "watcher: Oil",
+        "watcher: all hits",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -179,10 +241,44 @@ def test_headline_falls_back_to_the_first_words(
 def test_summary_marks_the_first_field_with_matches() -> None:
     body = "Nothing here. " * 5 + "Troops reached Tripoli at dawn."
     spans = (Span("body", body.index("Tripoli"), body.index("Tripoli") + 7, "Tripoli"),)
-    assert "<mark>Tripoli</mark>" in summary_html("Title", "", body, spans)
+    assert "<mark><strong>Tripoli</strong></mark>" in summary_html("", body, spans)
     only_title = (Span("title", 0, 5, "Libya"),)
-    assert "<mark>" in summary_html("Libya now", "", "Body text.", only_title)
-    assert summary_html("T", "", "a <b> & c", ()) == "a &lt;b&gt; &amp; c"
+    assert summary_html("", "Body text.", only_title) == "Body text."
+    assert summary_html("", "a <b> & c", ()) == "a &lt;b&gt; &amp; c"
+
+
+HEADLINE = "Libya talks fail"
+IN_HEADLINE = Span("title", 0, 5, "Libya")
+
+
+@pytest.mark.parametrize(
+    ("lead", "body", "spans", "expected"),
+    [
+        pytest.param(
+            "Delegates left Geneva.",
+            "The body.",
+            (IN_HEADLINE,),
+            "Delegates left Geneva.",
+            id="lead",
+        ),
+        pytest.param("", "The body.", (IN_HEADLINE,), "The body.", id="no-lead-body-start"),
+        pytest.param(
+            "Libya's delegates left.",
+            "The body.",
+            (IN_HEADLINE, Span("lead", 0, 5, "Libya")),
+            "<mark><strong>Libya</strong></mark>&#x27;s delegates left.",
+            id="lead-highlighted",
+        ),
+        pytest.param("", "", (IN_HEADLINE,), "", id="nothing-but-a-headline"),
+    ],
+)
+def test_a_match_only_in_the_headline_shows_the_lead_not_the_headline_again(
+    lead: str, body: str, spans: tuple[Span, ...], expected: str
+) -> None:
+    assert summary_html(lead, body, spans) == expected
+    entry = item(title=HEADLINE, lead=lead, body=body, spans=spans)
+    for payload in html_payloads(render_feed(SPEC, [entry], SITE)):
+        assert HEADLINE not in payload
 
 
 def test_xml_safe_and_safe_url() -> None:

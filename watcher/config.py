@@ -58,11 +58,14 @@ class ScanConfig(_Section):
 class FeedsConfig(_Section):
     dir: Path = Path("var/feeds")
     max_entries: int = Field(default=50, ge=1, le=10_000)
-    base_url: str = "http://127.0.0.1:8080/"
+    # None: links follow the address the server listens on (see watcher.feeds.address).
+    base_url: str | None = None
 
     @field_validator("base_url")
     @classmethod
-    def _absolute_url(cls, value: str) -> str:
+    def _absolute_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         if not value.startswith(("http://", "https://")):
             raise ValueError(
                 f'expected an absolute http(s) URL like "http://host:8080/", got "{value}"'

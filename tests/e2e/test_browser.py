@@ -96,8 +96,8 @@ def newsroom_server(tmp_path: Path) -> Iterator[LiveServer]:
     with open_desk(tmp_path / "project", f"sqlite:///{tmp_path / 'w.db'}") as shipped:
         shipped.with_rules((REPO / "config" / "rules.yaml").read_text(encoding="utf-8"))
         context = ReadContext(UTC, "Desk", T0)
-        seed = read_article(EXAMPLE, EXAMPLE.read_bytes(), context)
-        all_lead = read_article(Path("port.txt"), ALL_LEAD.encode(), context)
+        seed = read_article(EXAMPLE, EXAMPLE.read_bytes(), context).articles
+        all_lead = read_article(Path("port.txt"), ALL_LEAD.encode(), context).articles
         others = [
             article(HOSTILE_TITLE, HOSTILE_BODY, source="<b>Src</b>"),
             article("Benghazi " + "x" * 300, "Benghazi https://example.org/" + "a" * 300),

@@ -116,3 +116,17 @@ def test_a_mark_is_never_cut() -> None:
 def test_snippet_replaces_control_characters_and_collapses_space() -> None:
     text = "Libya\x00\x0b   news\r\n\tnow"
     assert snippet(text, spans(text, "Libya")) == "<mark>Libya</mark> news now"
+
+
+def test_strong_puts_each_match_in_mark_and_strong_and_changes_nothing_else() -> None:
+    text = "Haftar's forces  near\nTripoli & <Libya>"
+    found = spans(text, "Tripoli", "<Libya>")
+    assert snippet(text, found, strong=True) == (
+        "Haftar&#x27;s forces near <mark><strong>Tripoli</strong></mark> &amp; "
+        "<mark><strong>&lt;Libya&gt;</strong></mark>"
+    )
+    long = _long_text()
+    plain = snippet(long, spans(long, "Libya"), width=120)
+    assert snippet(long, spans(long, "Libya"), width=120, strong=True) == plain.replace(
+        "<mark>Libya</mark>", "<mark><strong>Libya</strong></mark>"
+    )

@@ -3,7 +3,10 @@ sends paths exactly as given (no `..` normalization), for the web and end-to-end
 
 from __future__ import annotations
 
+import contextlib
 import http.client
+import socket
+import subprocess
 import threading
 import time
 from dataclasses import dataclass
@@ -13,6 +16,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 START_DEADLINE_S = 15.0
+SERVE_DEADLINE_S = 20.0
 
 
 @dataclass(frozen=True)
@@ -83,3 +87,24 @@ def request(
         return Reply(response.status, response.headers, response.read())
     finally:
         connection.close()
+
+
+def free_port() -> int:
+    """A loopback port that was free a moment ago."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for_health(process: subprocess.Popen[bytes] | subprocess.Popen[str], port: int) -> None:
+    """Until `watcher serve` (the process) answers /healthz on `port`; fails if it exits."""
+    deadline = time.monotonic() + SERVE_DEADLINE_S
+    while True:
+        assert process.poll() is None, process.communicate()
+        try:
+            if request(port, "/healthz").status == 200:
+                return
+        except OSError:
+            assert time.monotonic() < deadline, "watcher serve did not answer in time"
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=0.05)  # waits for the server without sleeping blind

@@ -124,7 +124,7 @@ def test_a_text_that_is_all_lead_is_shown_as_body_not_as_a_bold_lead(
     tmp_path: Path, database_url: str
 ) -> None:
     context = ReadContext(UTC, "Desk", T0)
-    [read] = read_article(Path("port.txt"), NO_BLANK_LINE.encode(), context)
+    [read] = read_article(Path("port.txt"), NO_BLANK_LINE.encode(), context).articles
     assert (read.lead.count("\n"), read.body) == (2, "")  # the reader puts it all in the lead
     with open_desk(tmp_path / "project", database_url) as desk:
         desk.ingest([read], T0)

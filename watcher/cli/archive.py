@@ -29,6 +29,7 @@ FORMAT_TABLE_JSON = click.Choice(["table", "json"])
 def scan(state: CliState, fmt: str) -> None:
     """Scan the seeds folder once: archive new and changed articles, record hits."""
     services = state.services()
+    base_url = state.feed_link_base()  # a config that cannot name the server fails before scanning
     started = services.clock()
     recorder = prepare_matching(services.sessions, state.ruleset(), started)
     show_progress = fmt == "text" and sys.stdout.isatty()
@@ -42,7 +43,9 @@ def scan(state: CliState, fmt: str) -> None:
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     # The feeds that the hits recorded since `started` touch (none: no file is rewritten).
-    build_since(services.sessions, services.config.feeds, state.ruleset(), started)
+    build_since(
+        services.sessions, services.config.feeds, state.ruleset(), started, base_url=base_url
+    )
     if fmt == "json":
         echo_json(summary.as_dict())
     else:

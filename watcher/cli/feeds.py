@@ -20,7 +20,9 @@ def feeds() -> None:
 def build(state: CliState, fmt: str) -> None:
     """Rebuild every feed now (files whose content is unchanged are left alone)."""
     services = state.services()
-    report = build_all(services.sessions, services.config.feeds, state.ruleset())
+    report = build_all(
+        services.sessions, services.config.feeds, state.ruleset(), base_url=state.feed_link_base()
+    )
     if fmt == "json":
         echo_json(report.as_dict())
         return

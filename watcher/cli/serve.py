@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import logging
+import socket
 
 import click
 import uvicorn
@@ -10,8 +12,12 @@ from prometheus_client import CollectorRegistry
 
 from watcher.cli.state import CliState, pass_state
 from watcher.feeds import build_all
+from watcher.feeds.address import link_base
 from watcher.metrics import Metrics
 from watcher.web import build_app
+from watcher.web.listen import host_port, listen
+
+log = logging.getLogger(__name__)
 
 
 @click.command()
@@ -26,19 +32,32 @@ from watcher.web import build_app
 @pass_state
 def serve(state: CliState, host: str | None, port: int | None, build: bool) -> None:
     """Serve the feeds and pages with uvicorn until interrupted."""
-    services = state.services()
-    ruleset = state.ruleset()
-    metrics = Metrics.create(CollectorRegistry())
-    if build:
-        build_all(services.sessions, services.config.feeds, ruleset, metrics=metrics)
-    web = services.config.web
-    config = uvicorn.Config(
-        build_app(services, ruleset, metrics=metrics),
-        host=host or web.host,
-        port=web.port if port is None else port,
-        proxy_headers=False,
-        server_header=False,
-        log_level="info",
-    )
-    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after shutting down
-        uvicorn.Server(config).run()
+    config = state.config()
+    host = host or config.web.host
+    sock = listen(host, config.web.port if port is None else port)
+    with contextlib.closing(sock):
+        port = int(sock.getsockname()[1])
+        links = link_base(config.feeds.base_url, host, port, hostname=socket.gethostname())
+        if links.warning is not None:
+            log.warning(links.warning)
+        services = state.services()
+        ruleset = state.ruleset()
+        metrics = Metrics.create(CollectorRegistry())
+        if build:
+            build_all(services.sessions, config.feeds, ruleset, base_url=links.url, metrics=metrics)
+        server = uvicorn.Server(
+            uvicorn.Config(
+                build_app(services, ruleset, metrics=metrics),
+                proxy_headers=False,
+                server_header=False,
+                log_level="info",
+            )
+        )
+        # uvicorn announces the address only when it binds the socket itself.
+        click.echo(
+            f"serving on http://{host_port(host, port)}/, feed links start with {links.url}"
+            " (Ctrl-C to stop)",
+            err=True,
+        )
+        with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after stopping
+            server.run(sockets=[sock])

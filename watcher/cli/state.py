@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -11,6 +12,7 @@ import click
 
 from watcher.config import Config, find_config_path, load_config
 from watcher.errors import ConfigNotFound, WatcherError
+from watcher.feeds.address import configured_link_base
 from watcher.rules import RuleSet, load_rules
 from watcher.services import Services, build_services
 
@@ -62,6 +64,10 @@ class CliState:
         if self._services is None:
             self._services = build_services(self.config())
         return self._services
+
+    def feed_link_base(self) -> str:
+        """Where links point in feeds that a command which does not serve builds."""
+        return configured_link_base(self.config(), hostname=socket.gethostname())
 
     def close(self) -> None:
         if self._services is not None:

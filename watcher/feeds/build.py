@@ -48,12 +48,15 @@ def build_all(
     feeds: FeedsConfig,
     ruleset: RuleSet,
     *,
+    base_url: str | None = None,
     metrics: Metrics | None = None,
 ) -> BuildReport:
-    """Rebuild every feed and the OPML; delete the files of rules and tags that are gone."""
+    """Rebuild every feed and the OPML; delete the files of rules and tags that are gone.
+
+    Links start with `base_url` (see watcher.feeds.address), by default feeds.base_url."""
     started = time.perf_counter()
     specs = plan_feeds(ruleset)
-    report = _build(sessions, feeds, site_of(ruleset, feeds.base_url), specs, specs)
+    report = _build(sessions, feeds, _site(ruleset, feeds, base_url), specs, specs)
     report.removed = remove_stale(feeds.dir, {spec.stem for spec in specs})
     return _finish(report, started, "full", metrics)
 
@@ -64,6 +67,7 @@ def build_since(
     ruleset: RuleSet,
     since: datetime,
     *,
+    base_url: str | None = None,
     metrics: Metrics | None = None,
 ) -> BuildReport:
     """After a scan: rebuild the feeds of the rules hit at or after `since` (their tags, `all`),
@@ -74,8 +78,16 @@ def build_since(
         hit = rules_hit_since(session, since)
     chosen = {spec.stem: spec for spec in touched(specs, hit)}
     chosen.update({spec.stem: spec for spec in specs if missing(feeds.dir, spec.stem)})
-    report = _build(sessions, feeds, site_of(ruleset, feeds.base_url), specs, list(chosen.values()))
+    site = _site(ruleset, feeds, base_url)
+    report = _build(sessions, feeds, site, specs, list(chosen.values()))
     return _finish(report, started, "incremental", metrics)
+
+
+def _site(ruleset: RuleSet, feeds: FeedsConfig, base_url: str | None) -> Site:
+    url = base_url or feeds.base_url
+    if url is None:
+        raise ValueError("feeds.base_url is not set: pass the base_url that links start with")
+    return site_of(ruleset, url)
 
 
 def _build(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from watcher.rules import RuleSet
@@ -31,6 +32,11 @@ class FeedSpec:
         if self.kind == "tag":
             return f"tags/{self.key}"
         return "all"
+
+    @property
+    def urn(self) -> str:
+        """The feed's identity (its Atom id), stable as long as its rule or tag keeps its name."""
+        return f"urn:watcher:feed:{self.stem}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +91,17 @@ def plan_feeds(ruleset: RuleSet) -> list[FeedSpec]:
         )
     every = tuple(rule.name for rule in enabled)
     specs.append(FeedSpec("all", "all", "watcher: all hits", "Articles matching any rule", every))
-    return specs
+    return _distinct_titles(specs)
+
+
+def _distinct_titles(specs: list[FeedSpec]) -> list[FeedSpec]:
+    """Feeds that share a title (two rules with one `title`) are told apart by their path:
+    a reader that lists them, or imports the OPML, shows them by title."""
+    counts = Counter(spec.title for spec in specs)
+    return [
+        replace(spec, title=f"{spec.title} ({spec.stem})") if counts[spec.title] > 1 else spec
+        for spec in specs
+    ]
 
 
 def touched(specs: Sequence[FeedSpec], rules_hit: Collection[str]) -> list[FeedSpec]:

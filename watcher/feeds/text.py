@@ -16,7 +16,8 @@ HEADLINE_MAX_CHARS = 200
 SNIPPET_WIDTH = 300
 UNTITLED = "(untitled)"
 # Where a description's snippet is cut from: the first field with a match, in this order.
-SNIPPET_FIELDS = ("body", "lead", "title")
+# Never the title: the entry shows it already.
+SNIPPET_FIELDS = ("body", "lead")
 
 
 def xml_safe(text: str) -> str:
@@ -49,13 +50,15 @@ def headline(title: str, lead: str, body: str) -> str:
     return shortened if len(words) <= HEADLINE_WORDS or shortened.endswith("…") else start + "…"
 
 
-def summary_html(title: str, lead: str, body: str, spans: tuple[Span, ...]) -> str:
-    """Escaped HTML: a snippet of the first field that matched, matched words in <mark>."""
-    texts = {"title": title, "lead": lead, "body": body}
+def summary_html(lead: str, body: str, spans: tuple[Span, ...]) -> str:
+    """Escaped HTML: a snippet of the body or lead where they matched, matched words in
+    <mark><strong> (the <strong> survives readers that drop <mark>); when only the headline
+    matched, the lead or else the start of the body."""
+    texts = {"lead": lead, "body": body}
     for field in SNIPPET_FIELDS:
         field_spans = [span for span in spans if span.field == field]
         if field_spans and texts[field]:
-            return snippet(texts[field], field_spans, width=SNIPPET_WIDTH)
+            return snippet(texts[field], field_spans, width=SNIPPET_WIDTH, strong=True)
     return snippet(lead or body, [], width=SNIPPET_WIDTH)
 
 

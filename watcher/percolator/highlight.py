@@ -3,6 +3,9 @@
 Pure functions. Everything outside the marks is HTML-escaped, and characters XML 1.0
 forbids (control characters, lone surrogates) become spaces, so the output is safe in
 feeds, pages and mail. Pass only the spans of the field whose text is given.
+
+For feeds, `snippet(..., strong=True)` puts each match in `<mark><strong>`: feed readers and
+their sanitizers (feedparser's among them) often drop `<mark>`, and keep `<strong>`.
 """
 
 from __future__ import annotations
@@ -38,7 +41,16 @@ def _escape(text: str, collapse: bool) -> str:
     return html.escape(text)
 
 
-def _marked(text: str, ranges: list[tuple[int, int]], lo: int, hi: int, collapse: bool) -> str:
+def _marked(
+    text: str,
+    ranges: list[tuple[int, int]],
+    lo: int,
+    hi: int,
+    *,
+    collapse: bool,
+    strong: bool = False,
+) -> str:
+    opening, closing = ("<mark><strong>", "</strong></mark>") if strong else ("<mark>", "</mark>")
     out: list[str] = []
     position = lo
     for range_start, range_end in ranges:
@@ -46,7 +58,7 @@ def _marked(text: str, ranges: list[tuple[int, int]], lo: int, hi: int, collapse
         if start >= end:
             continue
         out.append(_escape(text[position:start], collapse))
-        out.append(f"<mark>{_escape(text[start:end], collapse)}</mark>")
+        out.append(f"{opening}{_escape(text[start:end], collapse)}{closing}")
         position = end
     out.append(_escape(text[position:hi], collapse))
     return "".join(out)
@@ -82,11 +94,12 @@ def _window(text: str, ranges: list[tuple[int, int]], width: int) -> tuple[int, 
     return start, end
 
 
-def snippet(text: str, spans: Iterable[Span], *, width: int = 300) -> str:
-    """An escaped excerpt of about `width` characters around the first matches, marked."""
+def snippet(text: str, spans: Iterable[Span], *, width: int = 300, strong: bool = False) -> str:
+    """An escaped excerpt of about `width` characters around the first matches, marked
+    (with `strong`, in `<mark><strong>`, for feed readers that drop `<mark>`)."""
     ranges = _merge(spans, len(text))
     start, end = _window(text, ranges, width)
-    body = _marked(text, ranges, start, end, collapse=True).strip()
+    body = _marked(text, ranges, start, end, collapse=True, strong=strong).strip()
     prefix = ELLIPSIS if start > 0 else ""
     suffix = ELLIPSIS if end < len(text) else ""
     return f"{prefix}{body}{suffix}"

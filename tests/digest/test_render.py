@@ -251,6 +251,23 @@ def test_a_headline_only_match_shows_the_lead_not_the_headline_again() -> None:
     assert parsed.text.count("Libya votes") == 1
 
 
+@pytest.mark.parametrize(
+    ("title", "lead", "body", "shown"),
+    [
+        pytest.param("Vote", "Libya votes.", "Polls in Libya.", "Polls in *Libya*.", id="body"),
+        pytest.param("Vote", "Libya votes.", "Polls opened.", "*Libya* votes.", id="lead"),
+        pytest.param("Libya", "Polls opened.", "Turnout high.", "Polls opened.", id="title: lead"),
+        pytest.param("Libya", "", "Turnout high.", "Turnout high.", id="title, no lead: body"),
+        pytest.param("", "", "Polls in Libya.", "Polls in *Libya*.", id="no title: body"),
+    ],
+)
+def test_the_snippet_comes_from_a_matching_field_body_and_lead_before_title(
+    title: str, lead: str, body: str, shown: str
+) -> None:
+    text = rendered(make_digest([hit(1, "libya", "a", title=title, lead=lead, body=body)])).text
+    assert f"\r\n  {shown}\r\n" in text
+
+
 def test_a_body_match_beats_a_lead_match_and_the_snippet_is_cut_around_it() -> None:
     body = "Opening words. " * 60 + "Then Libya came up." + " More words." * 60
     parsed = rendered(make_digest([hit(1, "libya", "a", lead="Libya lead.", body=body)]))
@@ -373,6 +390,17 @@ def test_a_rule_name_with_a_line_break_stays_in_the_subject() -> None:
         pytest.param({"recipient": Mailbox(f"desk@example.org{INJECTION}")}, "control", id="to"),
         pytest.param({"sender": Mailbox(f"watcher@localhost{INJECTION}")}, "control", id="from"),
         pytest.param({"sender": Mailbox("no-at-sign")}, "not an address", id="not an address"),
+        pytest.param(
+            {"recipient": Mailbox("desk@example.org, x@evil.example")},
+            "not an address",
+            id="two addresses in one",
+        ),
+        pytest.param(
+            {"recipient": Mailbox("desk@example.org>, <x@evil.example")},
+            "not an address",
+            id="brackets",
+        ),
+        pytest.param({"sender": Mailbox("a@b@example.org")}, "not an address", id="two @"),
         pytest.param({"list_id": f"watcher <x.localhost>{INJECTION}"}, "List-Id", id="list-id"),
         pytest.param({"message_id": f"<a@b>{INJECTION}"}, "Message-ID", id="message-id"),
         pytest.param({"message_id": "no-brackets@host"}, "Message-ID", id="bare message-id"),

@@ -37,6 +37,8 @@ MARK_STYLE = "background-color:#ffe066;color:#1a1a1a;padding:0 2px;border-radius
 _MESSAGE_ID = re.compile(r"<[^<>@\s]+@[^<>@\s]+>")
 _URL = re.compile(r"https?://", re.IGNORECASE)
 _MARK = re.compile(r"</?mark>")
+# What could end an address or start another in a header: refused, never quoted away.
+_NOT_IN_ADDRESS = re.compile(r'[\s<>,;:"()\[\]\\]')
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,8 @@ class ItemView:
 
 @dataclass(frozen=True, slots=True)
 class SectionView:
+    """One rule's part as both templates show it."""
+
     name: str
     title: str  # empty when the rule has no title of its own
     count: int
@@ -188,11 +192,12 @@ def _header_text(value: str) -> str:
 
 def _address(mailbox: Mailbox) -> tuple[Address, bool]:
     """The mailbox as a header object, and whether it needs SMTPUTF8 (a non-ASCII local part).
-    A domain is written in ASCII (IDNA); an address holding a control character is refused."""
+    A domain is written in ASCII (IDNA). An address holding a control character, or anything
+    that could end it and start another, is refused."""
     if CONTROL.search(mailbox.address):
         raise ValueError(f"refusing an address with control characters: {mailbox.address!r}")
-    local, at, domain = mailbox.address.rpartition("@")
-    if not at or not local or not domain:
+    local, _, domain = mailbox.address.rpartition("@")
+    if not local or "@" in local or not domain or _NOT_IN_ADDRESS.search(mailbox.address):
         raise ValueError(f"not an address: {mailbox.address!r}")
     ascii_domain = domain if domain.isascii() else domain.encode("idna").decode("ascii")
     address = Address(display_name=_header_text(mailbox.name), username=local, domain=ascii_domain)

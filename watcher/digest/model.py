@@ -62,3 +62,6 @@ class Digest:
     sections: tuple[Section, ...]  # rules by hit count, most first
     articles: int  # distinct articles in the digest, listed or not
     hit_ids: tuple[int, ...]  # every hit delivered, including those past max_items
+    # Why the recipient gets it (the subscriber's `rules:` and `tags:`), for the footer.
+    subscribed_rules: tuple[str, ...] = ()
+    subscribed_tags: tuple[str, ...] = ()

@@ -1,5 +1,6 @@
 """The CLI tests' fixtures (defined in cli.deskcli with the helpers that drive them)."""
 
 from cli.deskcli import desk
+from digest.smtpd import smtpd
 
-__all__ = ["desk"]
+__all__ = ["desk", "smtpd"]

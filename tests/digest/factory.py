@@ -6,9 +6,9 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
+from watcher.addresses import Mailbox
 from watcher.digest.model import DigestHit, Links
 from watcher.model import Field, Span
-from watcher.subscribers import Mailbox
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 LINKS = Links("http://watch.example.org/")

@@ -10,7 +10,7 @@ import ssl
 import subprocess
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -61,6 +61,9 @@ class Recorder:
         self._lock = threading.Lock()  # the server runs in its own thread
         self._script: dict[str, deque[str]] = {"MAIL": deque(), "RCPT": deque(), "DATA": deque()}
         self._accepted: list[Accepted] = []
+        # Called once a message is recorded, before the client hears "250": a test can kill
+        # the client there, so that the server has the message and the client never knew.
+        self.on_accept: Callable[[], None] | None = None
 
     def answer(self, command: str, reply: str, *, times: int = 1) -> None:
         """Answer the next `times` MAIL, RCPT or DATA commands with `reply` (e.g. `451 4.3.0
@@ -103,6 +106,8 @@ class Recorder:
         )
         with self._lock:
             self._accepted.append(accepted)
+        if self.on_accept is not None:
+            self.on_accept()
         return "250 2.0.0 OK"
 
 

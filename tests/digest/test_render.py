@@ -14,10 +14,10 @@ import lxml.html
 import pytest
 from digest.factory import DESK, LINKS, LIST_ID, MESSAGE_ID, SENDER, T0, hit
 
+from watcher.addresses import Mailbox
 from watcher.digest.compose import compose
 from watcher.digest.model import Digest, DigestHit, RuleInfo
 from watcher.digest.render import MARK_STYLE, render, wrap
-from watcher.subscribers import Mailbox
 
 RULES = {
     "libya": RuleInfo("libya", "libya"),

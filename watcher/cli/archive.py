@@ -10,16 +10,16 @@ import click
 from watcher.cli.output import echo_json, echo_table, iso
 from watcher.cli.progress import scan_progress
 from watcher.cli.state import CliState, pass_state
-from watcher.feeds import build_since
-from watcher.matching import prepare_matching
-from watcher.scan import run_scan
+from watcher.jobs import scan_job
 from watcher.store.articles import count_articles
+from watcher.store.digests import digest_counts, list_digests
 from watcher.store.files import count_files
 from watcher.store.hits import count_hits
 from watcher.store.ingest_errors import count_errors, count_warnings, list_errors
 from watcher.store.scans import ScanRecord, ScanSummary, last_scan
 
 FORMAT_TEXT_JSON = click.Choice(["text", "json"])
+FAILED_SHOWN = 10  # failed digests listed by `watcher status`
 FORMAT_TABLE_JSON = click.Choice(["table", "json"])
 
 
@@ -30,22 +30,15 @@ def scan(state: CliState, fmt: str) -> None:
     """Scan the seeds folder once: archive new and changed articles, record hits."""
     services = state.services()
     base_url = state.feed_link_base()  # a config that cannot name the server fails before scanning
-    started = services.clock()
-    recorder = prepare_matching(services.sessions, state.ruleset(), started)
     show_progress = fmt == "text" and sys.stdout.isatty()
     with scan_progress(enabled=show_progress) as bar:
         task = bar.add_task("scanning", total=None)
-        summary = run_scan(
-            services.sessions,
-            services.scan_settings,
-            clock=services.clock,
-            record_hits=recorder,
+        summary = scan_job(
+            services,
+            state.ruleset(),
+            base_url=base_url,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
-    # The feeds that the hits recorded since `started` touch (none: no file is rewritten).
-    build_since(
-        services.sessions, services.config.feeds, state.ruleset(), started, base_url=base_url
-    )
     if fmt == "json":
         echo_json(summary.as_dict())
     else:
@@ -74,7 +67,14 @@ def status(state: CliState, fmt: str) -> None:
         )
         echo_json({**counts, "last_scan": last})
         return
+    digests, failed = counts.pop("digests"), counts.pop("failed_digests")
     rows: list[tuple[str, Any]] = list(counts.items())
+    rows.append(("digests", ", ".join(f"{n} {state}" for state, n in digests.items())))
+    rows.extend(
+        ("failed digest", f"#{d['id']} to {d['recipient']}: {d['last_error']}") for d in failed
+    )
+    if failed:
+        rows.append(("", "send them again: watcher digest send --retry-failed"))
     if record is None:
         rows.append(("last scan", "never"))
     else:
@@ -83,16 +83,21 @@ def status(state: CliState, fmt: str) -> None:
     echo_table("watcher status", ["what", "value"], rows)
 
 
-def _status(state: CliState) -> tuple[dict[str, int], ScanRecord | None]:
+def _status(state: CliState) -> tuple[dict[str, Any], ScanRecord | None]:
     rules = len(state.ruleset().enabled())
     with state.services().sessions() as session:
-        counts = {
+        counts: dict[str, Any] = {
             "articles": count_articles(session),
             "files": count_files(session),
             "errors": count_errors(session),
             "warnings": count_warnings(session),
             "hits": count_hits(session),
             "rules": rules,
+            "digests": digest_counts(session),
+            "failed_digests": [
+                {"id": d.id, "recipient": d.address, "last_error": d.last_error}
+                for d in list_digests(session, state="failed", limit=FAILED_SHOWN)
+            ],
         }
         return counts, last_scan(session)
 

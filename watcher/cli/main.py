@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from watcher.cli import archive, db, feeds, hits, init, rules, serve
+from watcher.cli import archive, db, digest, feeds, hits, init, rules, serve
 from watcher.cli.state import CliState, ReportedError
 from watcher.errors import WatcherError
 
@@ -58,6 +58,7 @@ for command in (
     rules.rules,
     hits.hits,
     db.db,
+    digest.digest,
     feeds.feeds,
     serve.serve,
 ):

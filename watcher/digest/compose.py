@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from watcher.addresses import Mailbox
 from watcher.digest.model import Digest, DigestHit, Entry, Links, RuleInfo, Section
-from watcher.subscribers import Mailbox
 
 SUBJECT_PREFIX = "[watcher]"
 SUBJECT_LIMIT = 120

@@ -22,12 +22,11 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from watcher.config import CONTROL
+from watcher.addresses import Mailbox
 from watcher.digest.model import Digest, DigestHit, Links, Section
 from watcher.feeds.text import SNIPPET_WIDTH, headline, one_line, safe_url, xml_safe
 from watcher.model import Span
 from watcher.percolator.highlight import snippet
-from watcher.subscribers import Mailbox
 
 WIDTH = 72
 TIME_FORMAT = "%Y-%m-%d %H:%M %Z"
@@ -39,6 +38,9 @@ _URL = re.compile(r"https?://", re.IGNORECASE)
 _MARK = re.compile(r"</?mark>")
 # What could end an address or start another in a header: refused, never quoted away.
 _NOT_IN_ADDRESS = re.compile(r'[\s<>,;:"()\[\]\\]')
+
+# C0 and C1 controls: in a header they could end it and start another.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,14 +189,14 @@ def wrap(text: str, width: int = WIDTH) -> str:
 
 def _header_text(value: str) -> str:
     """Text for a header: control characters (CR, LF above all) become spaces."""
-    return " ".join(CONTROL.sub(" ", value).split())
+    return " ".join(_CONTROL.sub(" ", value).split())
 
 
 def _address(mailbox: Mailbox) -> tuple[Address, bool]:
     """The mailbox as a header object, and whether it needs SMTPUTF8 (a non-ASCII local part).
     A domain is written in ASCII (IDNA). An address holding a control character, or anything
     that could end it and start another, is refused."""
-    if CONTROL.search(mailbox.address):
+    if _CONTROL.search(mailbox.address):
         raise ValueError(f"refusing an address with control characters: {mailbox.address!r}")
     local, _, domain = mailbox.address.rpartition("@")
     if not local or "@" in local or not domain or _NOT_IN_ADDRESS.search(mailbox.address):
@@ -246,7 +248,7 @@ def render(
         raise ValueError(f"not a Message-ID like <id@host>: {message_id!r}")
     if date.tzinfo is None or date.utcoffset() is None:
         raise ValueError("the Date of a message needs a time zone")
-    if CONTROL.search(list_id):
+    if _CONTROL.search(list_id):
         raise ValueError(f"refusing a List-Id with control characters: {list_id!r}")
     from_address, from_utf8 = _address(sender)
     to_address, to_utf8 = _address(digest.recipient)

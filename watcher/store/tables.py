@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -201,3 +202,83 @@ class HitRow(Base):
         Index("ix_hits_article_id", "article_id"),
         Index("ix_hits_rule_id_matched_at", "rule_id", "matched_at"),
     )
+
+
+class SubscriberRow(Base):
+    """Someone the outbox delivers to, on one channel ("email": the address, case folded).
+
+    Created when first seen in the rule files: hits recorded before then are not theirs.
+    """
+
+    __tablename__ = "subscribers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("channel", "address", name="uq_subscribers_channel_address"),
+    )
+
+
+class DigestRow(Base):
+    """One message in the outbox: committed with its items and Message-ID before any attempt.
+
+    `state`: pending (not accepted yet; retried from `next_attempt_at`), sent, or failed
+    (refused for good; retried only when asked). `claimed_by` (host:pid) is at work on it
+    until `claimed_until`.
+    """
+
+    __tablename__ = "digests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    subject: Mapped[str] = mapped_column(Text)
+    message: Mapped[bytes] = mapped_column(LargeBinary)
+    hit_count: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(10))
+    attempts: Mapped[int] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(255))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_digests_state_next_attempt_at", "state", "next_attempt_at"),
+        Index("ix_digests_subscriber_id", "subscriber_id"),
+    )
+
+
+class DigestItemRow(Base):
+    """A hit delivered by a digest: at most once per subscriber (the unique constraint)."""
+
+    __tablename__ = "digest_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest_id: Mapped[int] = mapped_column(ForeignKey("digests.id", ondelete="CASCADE"))
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
+    hit_id: Mapped[int] = mapped_column(ForeignKey("hits.id", ondelete="CASCADE"))
+
+    __table_args__ = (
+        UniqueConstraint("subscriber_id", "hit_id", name="uq_digest_items_subscriber_id_hit_id"),
+        Index("ix_digest_items_digest_id", "digest_id"),
+    )
+
+
+class DeliveryAttemptRow(Base):
+    """One try at handing a digest over: when, through what, and how it ended."""
+
+    __tablename__ = "delivery_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest_id: Mapped[int] = mapped_column(ForeignKey("digests.id", ondelete="CASCADE"))
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    transport: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str] = mapped_column(String(10))  # sent, transient, permanent
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_delivery_attempts_digest_id", "digest_id"),)

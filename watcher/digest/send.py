@@ -1,0 +1,293 @@
+"""The outbox at work: compose what waits, commit it, hand it over, mark it, retry with backoff.
+
+The promise: a hit reaches each subscriber in exactly one accepted message. A digest, its
+items and its Message-ID are committed before the first attempt; it is marked sent only once
+the transport says the receiving side accepted it. A transient failure is recorded and
+retried with exponential backoff, its hits waiting in it; a permanent one marks it failed
+until someone asks again. A crash between "accepted" and "marked" leaves it pending: the next
+run sends the same stored message again, same Message-ID, which receivers de-duplicate on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from watcher.addresses import Mailbox
+from watcher.digest.compose import compose
+from watcher.digest.deliver import Transport
+from watcher.digest.model import Digest, Links, RuleInfo
+from watcher.digest.render import render
+from watcher.errors import DeliveryError
+from watcher.store.digests import (
+    DigestHit,
+    StoredDigest,
+    add_digest,
+    claim_digest,
+    claim_owner,
+    due_digests,
+    load_digest,
+    record_attempt,
+    reopen_failed,
+    sync_subscribers,
+    waiting_hits,
+)
+from watcher.subscribers import Subscriber
+
+log = logging.getLogger(__name__)
+
+BACKOFF_FIRST = timedelta(minutes=1)
+BACKOFF_MAX = timedelta(hours=6)
+# How long a sender may hold a digest before another may take it (a crashed sender's claim).
+CLAIM_LEASE = timedelta(minutes=10)
+
+
+def this_owner() -> str:
+    """This process, as a claim names it: host and pid."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def owner_alive(owner: str) -> bool:
+    """Whether the process of a claim may still be at work: on another host, assume so; on
+    this one, ask the system (a process killed with -9 left its claim behind)."""
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    return True
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait before the next try after `attempts` failed ones: 1 min, 2, 4, ... up to 6 h."""
+    doublings = min(max(0, attempts - 1), 20)  # 2**20 minutes is far past the cap
+    return min(BACKOFF_FIRST * (1 << doublings), BACKOFF_MAX)
+
+
+@dataclass(frozen=True)
+class Outbox:
+    """What sending needs: the database, a transport, the clock, and how messages look."""
+
+    sessions: sessionmaker[Session]
+    transport: Transport
+    clock: Callable[[], datetime]
+    sender: Mailbox
+    links: Links
+    rules: Mapping[str, RuleInfo]  # every rule's title, by name
+
+    @property
+    def list_id(self) -> str:
+        return f"watcher digests <digests.{self.sender.domain}>"
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """How one digest fared: `outcome` is sent, retry (a transient failure) or failed."""
+
+    digest_id: int
+    recipient: str
+    hits: int
+    message_id: str
+    outcome: str
+    error: str | None = None
+    retry_at: datetime | None = None
+
+
+def preview(outbox: Outbox, subscriber: Subscriber) -> tuple[Digest, EmailMessage] | None:
+    """The digest `subscriber` would get now, rendered; nothing stored, nothing sent. None
+    when nothing waits (and the subscriber does not want empty digests)."""
+    now = outbox.clock()
+    with outbox.sessions() as session:
+        known = sync_subscribers(session, [subscriber.key], now)[subscriber.key]
+        hits = waiting_hits(
+            session, known, subscriber.follows, include_backfill=subscriber.include_backfill
+        )
+        session.rollback()  # a preview creates nothing, not even the subscriber's row
+    if not hits and not subscriber.send_empty:
+        return None
+    digest = _compose(outbox, subscriber, hits)
+    message = _render(outbox, digest, make_msgid("preview", outbox.sender.domain), now, 0)
+    return digest, message
+
+
+def send_now(
+    outbox: Outbox,
+    subscribers: Sequence[Subscriber],
+    *,
+    ignore_backoff: bool = False,
+    retry_failed: bool = False,
+) -> list[SendResult]:
+    """For each subscriber: (re)send its due digests, then compose and send what waits."""
+    results: list[SendResult] = []
+    now = outbox.clock()
+    with outbox.sessions.begin() as session:
+        known = sync_subscribers(session, [s.key for s in subscribers], now)
+    for subscriber in subscribers:
+        subscriber_id = known[subscriber.key].id
+        results.extend(
+            retry_due(
+                outbox,
+                [subscriber_id],
+                ignore_backoff=ignore_backoff,
+                include_failed=retry_failed,
+            )
+        )
+        digest = compose_waiting(outbox, subscriber)
+        if digest is not None:
+            results.append(deliver(outbox, digest))
+    return results
+
+
+def retry_due(
+    outbox: Outbox,
+    subscriber_ids: Sequence[int] | None = None,
+    *,
+    ignore_backoff: bool = False,
+    include_failed: bool = False,
+) -> list[SendResult]:
+    """Send again the digests that wait for it (failed ones too, when asked)."""
+    now = outbox.clock()
+    with outbox.sessions.begin() as session:
+        due = due_digests(
+            session,
+            now,
+            subscriber_ids=subscriber_ids,
+            ignore_backoff=ignore_backoff,
+            include_failed=include_failed,
+        )
+        reopen_failed(session, [digest.id for digest in due if digest.state == "failed"], now)
+    return [deliver(outbox, digest) for digest in due]
+
+
+def compose_waiting(outbox: Outbox, subscriber: Subscriber) -> StoredDigest | None:
+    """Put the hits waiting for `subscriber` in one new digest, committed before any attempt;
+    None when nothing waits (and no empty digest is wanted) or another process took them."""
+    now = outbox.clock()
+    message_id = make_msgid("digest", outbox.sender.domain)
+    try:
+        with outbox.sessions.begin() as session:
+            known = sync_subscribers(session, [subscriber.key], now)[subscriber.key]
+            hits = waiting_hits(
+                session, known, subscriber.follows, include_backfill=subscriber.include_backfill
+            )
+            if not hits and not subscriber.send_empty:
+                return None
+            digest = _compose(outbox, subscriber, hits)
+            digest_id = add_digest(
+                session,
+                known.id,
+                message_id=message_id,
+                subject=digest.subject,
+                hit_ids=digest.hit_ids,
+                now=now,
+                render=lambda key: _render(outbox, digest, message_id, now, key).as_bytes(),
+            )
+            return load_digest(session, digest_id)
+    except IntegrityError:
+        log.info("digest for %s: another process took its hits first", subscriber.address)
+        return None
+
+
+def deliver(outbox: Outbox, digest: StoredDigest) -> SendResult:
+    """Claim one stored digest, hand it to the transport, record how it ended."""
+    now = outbox.clock()
+    with outbox.sessions.begin() as session:
+        holder = claim_owner(session, digest.id)
+        dead = [holder] if holder is not None and not owner_alive(holder) else []
+        claimed = claim_digest(
+            session,
+            digest.id,
+            now=now,
+            until=now + CLAIM_LEASE,
+            owner=this_owner(),
+            dead_owners=dead,
+        )
+    if not claimed:
+        return _result(digest, "busy", f"{holder} is sending it")
+    message = message_from_bytes(digest.message, _class=EmailMessage, policy=policy.SMTP)
+    transport = outbox.transport
+    try:
+        transport.deliver(
+            message,
+            sender=outbox.sender.address,
+            recipients=[digest.address],
+            key=digest.message_id.strip("<>"),
+        )
+    except DeliveryError as error:
+        return _failed(outbox, digest, error)
+    with outbox.sessions.begin() as session:
+        record_attempt(
+            session, digest.id, now=outbox.clock(), transport=transport.name, outcome="sent"
+        )
+    log.info("digest %d to %s: sent (%d hits)", digest.id, digest.address, digest.hit_count)
+    return _result(digest, "sent")
+
+
+def _failed(outbox: Outbox, digest: StoredDigest, error: DeliveryError) -> SendResult:
+    now = outbox.clock()
+    reason = error.message
+    retry_at = now + backoff(digest.attempts + 1) if error.transient else None
+    with outbox.sessions.begin() as session:
+        record_attempt(
+            session,
+            digest.id,
+            now=now,
+            transport=outbox.transport.name,
+            outcome="transient" if error.transient else "permanent",
+            error=reason,
+            retry_at=retry_at,
+        )
+    if retry_at is not None:
+        log.warning("digest %d to %s: %s; retry at %s", digest.id, digest.address, reason, retry_at)
+        return _result(digest, "retry", reason, retry_at)
+    log.error("digest %d to %s: refused: %s", digest.id, digest.address, reason)
+    return _result(digest, "failed", reason)
+
+
+def _result(
+    digest: StoredDigest, outcome: str, error: str | None = None, retry_at: datetime | None = None
+) -> SendResult:
+    return SendResult(
+        digest.id, digest.address, digest.hit_count, digest.message_id, outcome, error, retry_at
+    )
+
+
+def _compose(outbox: Outbox, subscriber: Subscriber, hits: Sequence[DigestHit]) -> Digest:
+    return compose(
+        subscriber.mailbox,
+        subscriber.timezone,
+        hits,
+        outbox.rules,
+        outbox.links,
+        max_items=subscriber.max_items,
+        subscribed_rules=subscriber.rules,
+        subscribed_tags=subscriber.tags,
+    )
+
+
+def _render(
+    outbox: Outbox, digest: Digest, message_id: str, now: datetime, digest_id: int
+) -> EmailMessage:
+    return render(
+        digest,
+        outbox.links,
+        message_id=message_id,
+        date=now,
+        sender=outbox.sender,
+        list_id=outbox.list_id,
+        digest_id=digest_id,
+    )

@@ -135,6 +135,24 @@ def floor_line(results: Mapping[str, Any]) -> str:
     )
 
 
+STARTUP_HEADERS = ("command", "wall (median)", "cpu (median)", "vs python -c pass")
+
+
+def startup_rows(results: Mapping[str, Any]) -> list[list[str]]:
+    startup = results.get("startup") or {}
+    rows = [["python -c pass", f"{startup.get('baseline_wall_s', 0) * 1000:.0f} ms", "", "1.0x"]]
+    for run in startup.get("commands", []):
+        rows.append(
+            [
+                run["command"],
+                f"{run['wall_s'] * 1000:.0f} ms",
+                f"{run['cpu_s'] * 1000:.0f} ms",
+                f"{run['ratio_vs_baseline']:.1f}x",
+            ]
+        )
+    return rows
+
+
 def _table(title: str, headers: Sequence[str], rows: list[list[str]], caption: str = "") -> Table:
     table = Table(title=title, caption=caption or None, title_justify="left")
     for i, header in enumerate(headers):
@@ -163,6 +181,10 @@ def print_report(results: Mapping[str, Any], console: Console | None = None) -> 
     if results.get("ingest"):
         console.print(_table("Ingest", INGEST_HEADERS, ingest_rows(results)))
     console.print(feeds_line(results))
+    if results.get("startup"):
+        rounds = results["startup"]["rounds"]
+        title = f"Start-up: whole processes, {rounds} rounds, pairwise ratios"
+        console.print(_table(title, STARTUP_HEADERS, startup_rows(results)))
     console.print(_table("Targets (goals, not assertions)", TARGET_HEADERS, target_rows(results)))
 
 
@@ -182,6 +204,8 @@ def markdown(results: Mapping[str, Any]) -> str:
     ]
     if results.get("ingest"):
         parts.append(_markdown_table(INGEST_HEADERS, ingest_rows(results)))
+    if results.get("startup"):
+        parts.append(_markdown_table(STARTUP_HEADERS, startup_rows(results)))
     parts.append(_markdown_table(TARGET_HEADERS, target_rows(results)))
     return "\n\n".join(parts) + "\n"
 

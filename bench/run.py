@@ -8,6 +8,8 @@
 4. Ingest: the corpus as seeds files in a temporary folder; the read-parse-insert floor;
    `watcher scan` with 1,000 realistic rules on SQLite; a rescan of the unchanged folder.
 5. Feeds: a rebuild of every feed with 100,000 hits stored, and the rebuild after one hit.
+6. Start-up: `watcher --version`, `--help`, `status` and an unchanged `scan` as whole
+   processes, each beside `python -c pass` in the same rounds.
 Then the table is printed, the targets checked, and the JSON written. Every step that
 reads the corpus runs in a fresh process (`bench/worker.py`), so this one stays small.
 """
@@ -41,6 +43,7 @@ from bench.ingest import IngestCheckError, measure_ingest  # noqa: E402
 from bench.matcher import DisagreementError  # noqa: E402
 from bench.report import print_report  # noqa: E402
 from bench.schema import problems  # noqa: E402
+from bench.startup import measure_startup  # noqa: E402
 from bench.targets import evaluate  # noqa: E402
 from bench.worker import run_job  # noqa: E402
 
@@ -225,6 +228,8 @@ def run_bench(
     ingest, rescan = _ingest(plan, path, files["realistic"], workdir, say)
     say(f"feeds: every feed with {plan.feeds_hits:,} hits stored ...")
     feeds = run_worker({"kind": "feeds", "hits": plan.feeds_hits}, workdir, isolate=plan.isolate)
+    say("start-up: whole processes beside python -c pass ...")
+    startup = measure_startup(workdir, plan.mode)
     results: dict[str, Any] = {
         "mode": plan.mode,
         "machine": {**machine_info(), "loadavg_start": load_start, "loadavg_end": _load()},
@@ -236,6 +241,7 @@ def run_bench(
         "ingest": ingest,
         "rescan": rescan,
         "feeds": feeds,
+        "startup": startup,
         "code": code,
     }
     if code_state() != code:

@@ -12,6 +12,7 @@ SECTIONS: Mapping[str, type] = {
     "ingest": dict,
     "rescan": dict,
     "feeds": dict,
+    "startup": dict,
 }
 MACHINE_KEYS = ("python", "cpu_count", "date")
 MATCHER_KEYS = (
@@ -27,6 +28,7 @@ MATCHER_KEYS = (
 )
 INGEST_KEYS = ("articles", "rules", "seconds", "articles_per_s", "hits", "floor_seconds")
 FEEDS_KEYS = ("hits", "full_rebuild_s", "incremental_s")
+STARTUP_KEYS = ("wall_s", "cpu_s", "ratio_vs_baseline")
 _NUMBER = (int, float)
 
 
@@ -62,4 +64,10 @@ def problems(results: Mapping[str, Any]) -> list[str]:
     found += _numbers("rescan", results["rescan"], ("seconds",))
     found += _numbers("feeds", results["feeds"], FEEDS_KEYS)
     found += _numbers("analysis_floor", results["analysis_floor"], ("articles_per_s",))
+    startup = results["startup"]
+    found += _numbers("startup", startup, ("baseline_wall_s",))
+    if not startup.get("commands"):
+        found.append("startup.commands: empty")
+    for run in startup.get("commands", []):
+        found += _numbers(f"startup[{run.get('command')}]", run, STARTUP_KEYS)
     return found

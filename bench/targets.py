@@ -14,6 +14,8 @@ INGEST_FLOOR_GOAL = 8.0
 RESCAN_GOAL_S = 1.0
 INGEST_RULES = 1_000
 FEEDS_GOALS = (100_000, 10.0, 0.2)  # hits stored; full rebuild s; rebuild after one hit s
+STARTUP_RATIO_GOAL = 3.0  # --version and --help, against python -c pass
+STATUS_GOAL_S = 0.5  # watcher status, on an idle machine
 
 
 def _row(goal: str, value: float | None, shown: str, met: bool | None) -> dict[str, Any]:
@@ -105,6 +107,29 @@ def _feeds_targets(results: Mapping[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _startup_targets(results: Mapping[str, Any]) -> list[dict[str, Any]]:
+    runs = {run["command"]: run for run in results.get("startup", {}).get("commands", [])}
+    rows = []
+    for command in ("watcher --version", "watcher --help"):
+        text = f"{command} <= {STARTUP_RATIO_GOAL:g}x python -c pass"
+        run = runs.get(command)
+        if run is None:
+            rows.append(_missing(text))
+            continue
+        ratio = run["ratio_vs_baseline"]
+        shown = f"{ratio:.1f}x ({run['wall_s'] * 1000:.0f} ms)"
+        rows.append(_row(text, ratio, shown, ratio <= STARTUP_RATIO_GOAL))
+    text = f"watcher status <= {STATUS_GOAL_S:g} s (idle machine)"
+    status = runs.get("watcher status (empty project)")
+    if status is None:
+        rows.append(_missing(text))
+    else:
+        wall = status["wall_s"]
+        shown = f"{wall:.2f} s ({status['ratio_vs_baseline']:.0f}x python -c pass)"
+        rows.append(_row(text, wall, shown, wall <= STATUS_GOAL_S))
+    return rows
+
+
 def evaluate(results: Mapping[str, Any]) -> list[dict[str, Any]]:
     """One row per target: goal, measured value, and met (None when not measured)."""
     runs = {(run["family"], run["rules"]): run for run in results.get("matcher", [])}
@@ -114,4 +139,5 @@ def evaluate(results: Mapping[str, Any]) -> list[dict[str, Any]]:
         _memory_target(runs),
         *_ingest_targets(results),
         *_feeds_targets(results),
+        *_startup_targets(results),
     ]

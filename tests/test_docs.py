@@ -6,7 +6,7 @@ import click
 from pydantic import BaseModel
 from support import REPO
 
-from watcher.cli.main import cli
+from watcher.cli.main import COMMANDS, cli
 from watcher.config import Config
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -46,3 +46,13 @@ def test_every_config_key_is_in_the_readme() -> None:
         key for key in config_keys(Config) if f"{key}:" not in README and f"{key}," not in README
     ]
     assert missing == []
+
+
+def test_the_lazy_command_list_says_what_each_command_says_of_itself() -> None:
+    """`watcher --help` shows the short help kept in COMMANDS without importing the commands:
+    it must be what each command's own docstring says."""
+    context = click.Context(cli)
+    for name, (_, _, short) in COMMANDS.items():
+        command = cli.get_command(context, name)
+        assert command is not None
+        assert command.get_short_help_str(limit=200) == short, name

@@ -52,6 +52,15 @@ class Reading:
     warnings: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """What a rescan compares instead of reading the file: size, mtime and inode."""
+
+    size: int
+    mtime_ns: int
+    inode: int
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Span:
     """Where a query term matched: a field and character offsets into its original text."""

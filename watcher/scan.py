@@ -12,9 +12,9 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from watcher.articles import ARTICLE_SUFFIXES, ReadContext, read_article
-from watcher.articles.discover import Fingerprint, FoundFile, describe_problem, discover
+from watcher.articles.discover import FoundFile, describe_problem, discover
 from watcher.errors import IngestError, SeedsDirError
-from watcher.model import Reading
+from watcher.model import Fingerprint, Reading
 from watcher.store.articles import Located, StoredVersion, StoreOutcome, store_articles
 from watcher.store.files import forget_files, load_fingerprints, record_files
 from watcher.store.ingest_errors import (

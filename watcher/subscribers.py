@@ -51,7 +51,7 @@ class SubscriberModel(BaseModel):
     email: Annotated[Mailbox, BeforeValidator(parse_mailbox)]
     rules: Names = ()
     tags: Names = ()
-    schedule: Annotated[Schedule, BeforeValidator(_schedule)] = parse_schedule(DEFAULT_SCHEDULE)
+    schedule: Annotated[Schedule, BeforeValidator(_schedule)] | None = None  # DEFAULT_SCHEDULE
     timezone: Annotated[str, AfterValidator(known_zone)] | None = None
     send_empty: bool = False
     include_backfill: bool = False
@@ -165,7 +165,7 @@ def _subscriber(
         rules=model.rules,
         tags=model.tags,
         follows=frozenset(model.rules) | tagged,
-        schedule=model.schedule,
+        schedule=model.schedule or parse_schedule(DEFAULT_SCHEDULE),
         timezone=model.timezone or default_timezone,
         send_empty=model.send_empty,
         include_backfill=model.include_backfill,

@@ -59,6 +59,13 @@ def test_results_have_every_key_with_its_type(results: dict[str, Any]) -> None:
     assert results["rescan"]["files"] == ARTICLES
     assert results["feeds"]["hits"] == 2_000
     assert results["feeds"]["feeds_written"] > 0
+    assert [run["command"] for run in results["startup"]["commands"]] == [
+        "watcher --version",
+        "watcher --help",
+        "watcher status (empty project)",
+        "watcher scan (unchanged project)",
+    ]
+    assert all(run["wall_s"] > 0 for run in results["startup"]["commands"])
 
 
 @needs_corpus

@@ -140,8 +140,8 @@ def test_status_table_counts_errors_and_warnings_apart(settled_project: Path) ->
     write(settled_project / "seeds" / "wire.txt", BAD_TIME)
     run(settled_project, "scan")
     rows = run(settled_project, "status").stdout.splitlines()
-    assert any(line.split() == ["│", "errors", "│", "0", "│"] for line in rows), rows
-    assert any(line.split() == ["│", "warnings", "│", "1", "│"] for line in rows), rows
+    assert any(line.split() == ["errors", "0"] for line in rows), rows
+    assert any(line.split() == ["warnings", "1"] for line in rows), rows
 
 
 def test_db_upgrade_creates_the_schema(project: Path, database_url: str) -> None:

@@ -9,8 +9,16 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
-from watcher.store.db import MIGRATIONS, make_engine, make_sessionmaker, upgrade
+from watcher.store.db import (
+    MIGRATIONS,
+    current_revision,
+    head_revision,
+    make_engine,
+    make_sessionmaker,
+    upgrade,
+)
 from watcher.store.ingest_errors import IngestFailure, list_errors
 from watcher.store.scans import last_scan
 from watcher.store.tables import Base
@@ -66,3 +74,32 @@ def test_upgrade_keeps_the_scans_and_errors_of_an_older_archive(database_url: st
     assert record is not None
     assert record.summary.as_dict() == {**old_scan, "duplicate": 0, "waiting": 0, "warnings": 0}
     assert failures == [IngestFailure("empty.txt", "error", "empty file", at)]
+
+
+def test_the_head_revision_is_alembics_head() -> None:
+    """`upgrade` skips Alembic when the database is at `head_revision()`: it must be the head
+    Alembic itself would upgrade to."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert head_revision() == ScriptDirectory.from_config(config).get_current_head()
+
+
+def test_a_database_at_the_head_reports_it(engine: sa.Engine) -> None:
+    with engine.connect() as connection:
+        assert current_revision(connection) == head_revision()
+
+
+def test_a_database_behind_the_head_is_upgraded(database_url: str) -> None:
+    engine = make_engine(database_url)
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002")
+    with engine.connect() as connection:
+        assert current_revision(connection) == "0002"
+    upgrade(engine)
+    with engine.connect() as connection:
+        assert current_revision(connection) == head_revision()
+        assert sa.inspect(connection).has_table("digests")
+    engine.dispose()

@@ -9,17 +9,10 @@ from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
 
+from watcher.model import Fingerprint
+
 TEMP_PATTERNS = ("*.part", "*.tmp", "*~", ".#*")
 _ELSEWHERE = "point seeds_dir in the config at your articles folder"
-
-
-@dataclass(frozen=True, slots=True)
-class Fingerprint:
-    """What a rescan compares instead of reading the file."""
-
-    size: int
-    mtime_ns: int
-    inode: int
 
 
 @dataclass(frozen=True, slots=True)

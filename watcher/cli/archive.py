@@ -7,10 +7,8 @@ from typing import Any
 
 import click
 
-from watcher.cli.output import echo_json, echo_table, iso
-from watcher.cli.progress import scan_progress
+from watcher.cli.output import echo_json, echo_pairs, echo_table, iso
 from watcher.cli.state import CliState, pass_state
-from watcher.jobs import scan_job
 from watcher.store.articles import count_articles
 from watcher.store.digests import digest_counts, list_digests
 from watcher.store.files import count_files
@@ -28,6 +26,10 @@ FORMAT_TABLE_JSON = click.Choice(["table", "json"])
 @pass_state
 def scan(state: CliState, fmt: str) -> None:
     """Scan the seeds folder once: archive new and changed articles, record hits."""
+    # Matching, feeds, mail and the progress bar are imported for a scan only.
+    from watcher.cli.progress import scan_progress  # noqa: PLC0415
+    from watcher.jobs import scan_job  # noqa: PLC0415
+
     services = state.services()
     base_url = state.feed_link_base()  # a config that cannot name the server fails before scanning
     show_progress = fmt == "text" and sys.stdout.isatty()
@@ -80,7 +82,7 @@ def status(state: CliState, fmt: str) -> None:
     else:
         rows.append(("last scan", iso(record.finished_at)))
         rows.append(("last scan result", summary_line(record.summary)))
-    echo_table("watcher status", ["what", "value"], rows)
+    echo_pairs(rows)
 
 
 def _status(state: CliState) -> tuple[dict[str, Any], ScanRecord | None]:

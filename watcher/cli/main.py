@@ -1,7 +1,14 @@
-"""The `watcher` group: global options, error-to-exit-code mapping, the commands."""
+"""The `watcher` group: global options, error-to-exit-code mapping, the commands.
+
+Commands are imported only when run: `watcher --help` and `--version` import click and
+nothing else of weight, and each command pays only for what it uses. The one-line help of
+each command is therefore kept here too; tests/test_docs.py checks it against the command's
+own docstring.
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from pathlib import Path
@@ -9,15 +16,61 @@ from typing import Any
 
 import click
 
-from watcher.cli import archive, db, digest, feeds, hits, init, rules, serve
-from watcher.cli.state import CliState, ReportedError
+from watcher import __version__
 from watcher.errors import WatcherError
+
+# name -> (module under watcher.cli, attribute, the short help `watcher --help` shows)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "init": (
+        "init",
+        "init",
+        "Write a working config/, seeds/ (with an example article) and var/ into DIRECTORY.",
+    ),
+    "scan": (
+        "archive",
+        "scan",
+        "Scan the seeds folder once: archive new and changed articles, record hits.",
+    ),
+    "status": ("archive", "status", "Counts of the archive, and the last scan."),
+    "errors": (
+        "archive",
+        "errors",
+        "Files that could not be ingested (error) or were, with a guess (warning), and why; "
+        "they are read again when they change.",
+    ),
+    "rules": ("rules", "rules", "Check, try and backfill keyword rules."),
+    "hits": ("hits", "hits", "List hits, the newest articles (by publication time) first."),
+    "digest": ("digest", "digest", "Email digests: what would be sent, send now, what was sent."),
+    "feeds": ("feeds", "feeds", "The RSS/Atom feeds and the OPML under feeds.dir."),
+    "serve": ("serve", "serve", "Serve the feeds and pages with uvicorn until interrupted."),
+    "db": ("db", "db", "Database schema commands."),
+}
 
 
 class WatcherGroup(click.Group):
-    """Turns every WatcherError into one clear line and its exit code (a traceback with --debug)."""
+    """Loads commands on demand, and turns every WatcherError into one clear line and its
+    exit code (a traceback with --debug)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, attribute, _ = COMMANDS[cmd_name]
+        command: click.Command = getattr(
+            importlib.import_module(f"watcher.cli.{module}"), attribute
+        )
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, short) for name, (_, _, short) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
+        from watcher.cli.state import CliState, ReportedError  # noqa: PLC0415 - see the docstring
+
         try:
             return super().invoke(ctx)
         except WatcherError as error:
@@ -35,10 +88,12 @@ class WatcherGroup(click.Group):
     help="The watcher.yaml to use (default: config/watcher.yaml, then $WATCHER_CONFIG).",
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
-@click.version_option(package_name="watcher")
+@click.version_option(__version__, prog_name="watcher")
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
     """watcher: keyword alerts over a folder of articles, as feeds and digests."""
+    from watcher.cli.state import CliState  # noqa: PLC0415 - see the module docstring
+
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s" if debug else "warning: %(message)s",
@@ -48,21 +103,6 @@ def cli(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
     state = CliState(config_option=config_path, debug=debug)
     ctx.obj = state
     ctx.call_on_close(state.close)
-
-
-for command in (
-    init.init,
-    archive.scan,
-    archive.status,
-    archive.errors,
-    rules.rules,
-    hits.hits,
-    db.db,
-    digest.digest,
-    feeds.feeds,
-    serve.serve,
-):
-    cli.add_command(command)
 
 
 def main() -> None:

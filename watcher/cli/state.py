@@ -6,15 +6,19 @@ import os
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from watcher.config import Config, find_config_path, load_config
 from watcher.errors import ConfigNotFound, WatcherError
-from watcher.feeds.address import configured_link_base
-from watcher.rules import RuleSet, load_rules
-from watcher.services import Services, build_services
+
+if TYPE_CHECKING:
+    from watcher.config import Config
+    from watcher.rules import RuleSet
+    from watcher.services import Services
+
+# Config, rules and the database are imported when a command first asks for them, so that
+# commands which need none of them (`init`, `--help`) start fast.
 
 
 class ReportedError(click.ClickException):
@@ -39,6 +43,8 @@ class CliState:
     _ruleset: RuleSet | None = None
 
     def config(self) -> Config:
+        from watcher.config import find_config_path, load_config  # noqa: PLC0415
+
         if self._config is None:
             path = find_config_path(self.config_option, self.environ, Path.cwd())
             self._config = load_config(path, self.environ)
@@ -46,6 +52,9 @@ class CliState:
 
     def config_or_defaults(self) -> tuple[Config, RuleSet]:
         """The project's config and rules; outside a project, the defaults and no rules."""
+        from watcher.config import Config  # noqa: PLC0415
+        from watcher.rules import RuleSet  # noqa: PLC0415
+
         try:
             return self.config(), self.ruleset()
         except ConfigNotFound:
@@ -53,6 +62,8 @@ class CliState:
 
     def ruleset(self) -> RuleSet:
         """The rule files, validated; their paths shown relative to the working directory."""
+        from watcher.rules import load_rules  # noqa: PLC0415
+
         if self._ruleset is None:
             config = self.config()
             files = config.rule_files
@@ -61,12 +72,16 @@ class CliState:
         return self._ruleset
 
     def services(self) -> Services:
+        from watcher.services import build_services  # noqa: PLC0415
+
         if self._services is None:
             self._services = build_services(self.config())
         return self._services
 
     def feed_link_base(self) -> str:
         """Where links point in feeds that a command which does not serve builds."""
+        from watcher.feeds.address import configured_link_base  # noqa: PLC0415
+
         return configured_link_base(self.config(), hostname=socket.gethostname())
 
     def close(self) -> None:

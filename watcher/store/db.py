@@ -6,10 +6,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, Row, Table, create_engine, event
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    Table,
+    create_engine,
+    event,
+    inspect,
+    literal_column,
+    select,
+    table,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from watcher.errors import StoreError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+VERSION_TABLE = "alembic_version"
 BUSY_TIMEOUT_MS = 30_000
 
 
@@ -45,12 +54,35 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def head_revision() -> str:
+    """The newest migration's revision: each file is named after its revision (`0004_x.py`)."""
+    return max(path.name.split("_", 1)[0] for path in (MIGRATIONS / "versions").glob("*_*.py"))
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The revision the database is at; None for a database Alembic never touched."""
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return None
+    revision: str | None = connection.execute(
+        select(literal_column("version_num")).select_from(table(VERSION_TABLE))
+    ).scalar()
+    return revision
+
+
 def upgrade(engine: Engine) -> None:
-    """Apply every pending Alembic migration; a database that cannot be reached is a StoreError."""
-    alembic_config = AlembicConfig()
-    alembic_config.set_main_option("script_location", str(MIGRATIONS))
+    """Apply every pending Alembic migration; a database that cannot be reached is a StoreError.
+
+    A database already at the head (nearly always) costs one query, not Alembic's import.
+    """
     try:
         with engine.begin() as connection:
+            if current_revision(connection) == head_revision():
+                return
+            from alembic import command  # noqa: PLC0415 - see the docstring
+            from alembic.config import Config as AlembicConfig  # noqa: PLC0415
+
+            alembic_config = AlembicConfig()
+            alembic_config.set_main_option("script_location", str(MIGRATIONS))
             alembic_config.attributes["connection"] = connection
             command.upgrade(alembic_config, "head")
     except OperationalError as exc:
@@ -98,8 +130,13 @@ def upsert(
 
 def _dialect_insert(session: Session, table: Table) -> Any:
     name = session.get_bind().dialect.name
+    # Imported here: a command that never writes (status) need not load both dialects.
     if name == "sqlite":
+        from sqlalchemy.dialects import sqlite  # noqa: PLC0415
+
         return sqlite.insert(table)
     if name == "postgresql":
+        from sqlalchemy.dialects import postgresql  # noqa: PLC0415
+
         return postgresql.insert(table)
     raise StoreError(f"unsupported database {name!r} — use SQLite or PostgreSQL")

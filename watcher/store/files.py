@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from watcher.articles.discover import Fingerprint
+from watcher.model import Fingerprint
 from watcher.store.db import upsert
 from watcher.store.tables import SeenFileRow, table
 

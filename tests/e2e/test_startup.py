@@ -1,0 +1,65 @@
+"""Start-up: each command imports only what it uses (timings are the bench's business; here
+the modules a command loads are checked, which is what keeps it fast)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from support import run_cli
+
+HEAVY = (
+    "sqlalchemy",
+    "pydantic",
+    "alembic",
+    "trafilatura",
+    "rich",
+    "luqum",
+    "jinja2",
+    "feedgen",
+    "lxml",
+    "uvicorn",
+    "starlette",
+    "email_validator",
+    "apscheduler",
+    "ruamel",
+)
+PROBE = """
+import json, os, sys
+sys.argv = ["watcher", *sys.argv[1:]]
+from watcher.cli.main import main
+try:
+    main()
+except SystemExit:
+    pass
+heavy = {name.split(".")[0] for name in sys.modules} & set(json.loads(os.environ["HEAVY"]))
+print(json.dumps(sorted(heavy)), file=sys.stderr)
+"""
+
+
+def loaded(cwd: Path, *args: str) -> set[str]:
+    """The heavy packages `watcher ARGS` imports, run in a fresh interpreter."""
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        cwd=cwd,
+        env={**os.environ, "HEAVY": json.dumps(HEAVY)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return set(json.loads(result.stderr.strip().splitlines()[-1]))
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"]])
+def test_help_and_version_import_nothing_heavy(tmp_path: Path, args: list[str]) -> None:
+    assert loaded(tmp_path, *args) == set()
+
+
+def test_status_imports_only_the_database_config_and_rules(project: Path) -> None:
+    run_cli(project, "scan")
+    assert loaded(project, "status") == {"sqlalchemy", "pydantic", "ruamel", "luqum"}

@@ -77,6 +77,11 @@ def test_config_path_lookup_order(tmp_path: Path) -> None:
 
 CONFIG_ERRORS = [
     pytest.param(
+        "mail:\n  smtp:\n    host: smtp.example.org\n    timeout: 0s\n",
+        '4:5: mail.smtp.timeout: expected a time above zero, like "30s"',
+        id="smtp-timeout-zero",
+    ),
+    pytest.param(
         "seeds_dir: seeds\nscan:\n  settle: fast\n",
         '3:3: scan.settle: expected a duration like "2s", got "fast"',
         id="bad-duration",

@@ -89,6 +89,14 @@ class SmtpConfig(_Section):
     username: str | None = None
     timeout: Duration = timedelta(seconds=30)
 
+    @field_validator("timeout")
+    @classmethod
+    def _some_time(cls, value: timedelta) -> timedelta:
+        # 0 would make smtplib's socket non-blocking: every command would fail at once
+        if value <= timedelta(0):
+            raise ValueError('expected a time above zero, like "30s"')
+        return value
+
 
 class MailConfig(_Section):
     from_address: Annotated[Mailbox, BeforeValidator(sender_mailbox)] = Mailbox("watcher@localhost")

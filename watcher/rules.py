@@ -27,7 +27,7 @@ from watcher.query.check import location as query_location
 from watcher.query.compile import CompiledQuery, compile_query, keywords_query
 from watcher.query.parse import QueryWarning
 from watcher.subscribers import Subscriber, SubscriberEntry, load_subscribers
-from watcher.yamlsource import parse_yaml, position, quoted, relabel, validation_errors
+from watcher.yamlsource import parse_yaml, position, quoted, validate_item, validation_errors
 
 FieldName = Literal["title", "lead", "body"]  # `source` only through `source:` in a query
 NAME_PATTERN = re.compile(r"[a-z0-9-]+")
@@ -206,7 +206,7 @@ def _load_file(
         if isinstance(raw, Mapping) and isinstance(raw.get("name"), str):
             loaded.names.append((raw["name"], source.at("name")))
         try:
-            rule, warning = _compile_rule(raw, parsed.defaults, source)
+            rule, warning = _compile_rule(parsed.defaults, source)
         except ConfigErrors as exc:
             errors.extend(exc.errors)
             continue
@@ -256,14 +256,15 @@ class _RuleSource:
         return Location(self.shown, value_line + 1, value_col + col + int(quoted))
 
 
-def _compile_rule(raw: Any, defaults: Defaults, source: _RuleSource) -> tuple[Rule, list[str]]:
-    if not isinstance(raw, Mapping):
-        raise RuleError(f"{source.label()}: expected a mapping with name and query", source.at())
-    try:
-        model = RuleModel.model_validate(dict(raw))
-    except ValidationError as exc:
-        found = validation_errors(exc, source.items, source.shown, prefix=[source.index])
-        raise ConfigErrors([relabel(error, source.label()) for error in found]) from exc
+def _compile_rule(defaults: Defaults, source: _RuleSource) -> tuple[Rule, list[str]]:
+    model = validate_item(
+        RuleModel,
+        source.items,
+        source.index,
+        source.shown,
+        label=source.label(),
+        expected="name and query",
+    )
     fields = model.fields or defaults.fields
     query = model.query if model.query is not None else keywords_query(model.keywords or ())
     try:

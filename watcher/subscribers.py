@@ -17,14 +17,13 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    ValidationError,
 )
 
 from watcher.addresses import Mailbox, parse_mailbox
 from watcher.config import known_zone
 from watcher.errors import ConfigError, ConfigErrors, Location, RuleError
 from watcher.schedule import Schedule, parse_schedule
-from watcher.yamlsource import position, quoted, relabel, validation_errors
+from watcher.yamlsource import position, quoted, validate_item
 
 DEFAULT_SCHEDULE = "daily 07:00"
 DEFAULT_MAX_ITEMS = 200
@@ -142,14 +141,14 @@ def load_subscribers(
 def _subscriber(
     entry: SubscriberEntry, rule_tags: Mapping[str, Collection[str]], default_timezone: str
 ) -> Subscriber:
-    raw = entry.items[entry.index]
-    if not isinstance(raw, Mapping):
-        raise RuleError(f"{entry.label()}: expected a mapping with email and rules", entry.at())
-    try:
-        model = SubscriberModel.model_validate(dict(raw))
-    except ValidationError as exc:
-        found = validation_errors(exc, entry.items, entry.shown, prefix=[entry.index])
-        raise ConfigErrors([relabel(error, entry.label()) for error in found]) from exc
+    model = validate_item(
+        SubscriberModel,
+        entry.items,
+        entry.index,
+        entry.shown,
+        label=entry.label(),
+        expected="email and rules",
+    )
     problems = _unknown(entry, "rules", model.rules, set(rule_tags))
     known_tags = {tag for tags in rule_tags.values() for tag in tags}
     problems += _unknown(entry, "tags", model.tags, known_tags)

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
-from watcher.errors import ConfigError, Location, RuleError
+from watcher.errors import ConfigError, ConfigErrors, Location, RuleError
 
 
 def load_yaml(path: Path, *, shown_as: str | Path | None = None) -> Any:
@@ -62,6 +62,8 @@ def dotted(loc: Iterable[int | str]) -> str:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
 
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 _EXPECTED = {
     "int_parsing": "a whole number",
@@ -121,6 +123,23 @@ def relabel(error: ConfigError, label: str) -> RuleError:
     by what the item is rather than by its index."""
     message = _ITEM_PREFIX.sub("", error.message).removeprefix(": ")
     return RuleError(f"{label}: {message}", error.location)
+
+
+def validate_item(
+    model: type[ModelT], items: Any, index: int, shown: str | Path, *, label: str, expected: str
+) -> ModelT:
+    """Item `index` of a YAML list as `model`; each error at its key, named by `label`
+    (`rule "raids": tags: ...`); `expected` says what the item should be if not a mapping."""
+    raw = items[index]
+    if not isinstance(raw, Mapping):
+        pos = position(items, [index])
+        location = Location(shown, *pos) if pos else Location(shown)
+        raise RuleError(f"{label}: expected a mapping with {expected}", location)
+    try:
+        return model.model_validate(dict(raw))
+    except ValidationError as exc:
+        found = validation_errors(exc, items, shown, prefix=[index])
+        raise ConfigErrors([relabel(error, label) for error in found]) from exc
 
 
 def _line_order(error: ConfigError) -> tuple[int, int]:

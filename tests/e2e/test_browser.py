@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from e2e.chromium import launched, needs_chromium
 from support import EXAMPLE, REPO, FixedClock
 from web.desk import HOSTILE_BODY, HOSTILE_HEADLINE, HOSTILE_TITLE, T0, Desk, article, open_desk
 from web.fixtures import desk, server
@@ -23,19 +24,8 @@ from watcher.web import build_app
 
 __all__ = ["desk", "server"]  # fixtures, imported for pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="no Chromium at /usr/bin/chromium (apt-get install -y chromium)"
-)
+pytestmark = needs_chromium
 
 
 PHONE = {"width": 390, "height": 844}
@@ -109,13 +99,8 @@ def newsroom_server(tmp_path: Path) -> Iterator[LiveServer]:
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with launched() as browser:
+        yield browser
 
 
 @pytest.fixture

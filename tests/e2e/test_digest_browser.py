@@ -14,27 +14,17 @@ from typing import Any
 
 import pytest
 from digest.factory import DESK, LINKS, LIST_ID, MESSAGE_ID, SENDER, T0, hit
+from e2e.chromium import launched, needs_chromium
 
 from watcher.digest.compose import compose
 from watcher.digest.model import RuleInfo
 from watcher.digest.render import render
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 MIN_TEXT_CONTRAST = 4.5  # WCAG AA for body text
 MIN_MARK_CONTRAST = 1.2  # the highlight against the page: visibly a different colour
 MAX_WIDTH = 640
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="no Chromium at /usr/bin/chromium (apt-get install -y chromium)"
-)
+pytestmark = needs_chromium
 
 # What the page shows, as computed by the browser: each element holding text of its own, its
 # colour and the first opaque background behind it (else the canvas of the colour scheme).
@@ -144,13 +134,8 @@ def digest_html(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with launched() as browser:
+        yield browser
 
 
 def measure(browser: Any, path: Path, scheme: str, width: int, *, style: bool) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from watcher.model import Span
+from watcher.percolator.highlight import merge_spans
 
 ELLIPSIS = "…"
 REPLACEMENT = "\ufffd"
@@ -28,18 +29,6 @@ class Excerpt:
     marks: tuple[tuple[int, int], ...]
     start: int
     end: int
-
-
-def _ranges(spans: Iterable[Span], length: int) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted((max(0, s.start), min(length, s.end)) for s in spans):
-        if start >= end:
-            continue
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
 
 
 def _window(text: str, start: int, end: int, width: int) -> tuple[int, int]:
@@ -105,5 +94,5 @@ def printable_line(text: str) -> str:
 
 def excerpts(text: str, spans: Iterable[Span], *, width: int = 240) -> list[Excerpt]:
     """Short windows around the matches of one field's `text`, in text order."""
-    ranges = _ranges(spans, len(text))
+    ranges = merge_spans(spans, len(text))
     return [_collapse(text, low, high, ranges) for low, high in _windows(text, ranges, width)]

@@ -21,7 +21,7 @@ _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\ufff
 _WHITESPACE = re.compile(r"\s+")
 
 
-def _merge(spans: Iterable[Span], length: int) -> list[tuple[int, int]]:
+def merge_spans(spans: Iterable[Span], length: int) -> list[tuple[int, int]]:
     """Spans as sorted, disjoint `[start, end)` ranges inside the text."""
     merged: list[tuple[int, int]] = []
     for start, end in sorted((max(0, s.start), min(length, s.end)) for s in spans):
@@ -66,7 +66,7 @@ def _marked(
 
 def mark_all(text: str, spans: Iterable[Span]) -> str:
     """The whole text, escaped, with every span in <mark>."""
-    return _marked(text, _merge(spans, len(text)), 0, len(text), collapse=False)
+    return _marked(text, merge_spans(spans, len(text)), 0, len(text), collapse=False)
 
 
 def _window(text: str, ranges: list[tuple[int, int]], width: int) -> tuple[int, int]:
@@ -97,7 +97,7 @@ def _window(text: str, ranges: list[tuple[int, int]], width: int) -> tuple[int, 
 def snippet(text: str, spans: Iterable[Span], *, width: int = 300, strong: bool = False) -> str:
     """An escaped excerpt of about `width` characters around the first matches, marked
     (with `strong`, in `<mark><strong>`, for feed readers that drop `<mark>`)."""
-    ranges = _merge(spans, len(text))
+    ranges = merge_spans(spans, len(text))
     start, end = _window(text, ranges, width)
     body = _marked(text, ranges, start, end, collapse=True, strong=strong).strip()
     prefix = ELLIPSIS if start > 0 else ""

@@ -239,3 +239,11 @@ def resolve_sqlite_url(url: str, root: Path) -> str:
     if Path(database).is_absolute():
         return url
     return parsed.set(database=str(root / database)).render_as_string(hide_password=False)
+
+
+def shown_path(path: Path) -> str:
+    """A path as the user would type it: relative to the working directory when inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

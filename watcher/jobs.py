@@ -1,27 +1,73 @@
 """The units of work, as plain functions of the services: `watcher scan`, `watcher digest`
-and the daemon call the same ones."""
+and the daemon call the same ones. Each runs under a lock of its kind (`store.locks`), so
+that a `watcher scan` and the daemon's, or two daemons on one PostgreSQL database, never
+run the same job at once."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping, Sequence
 
 from watcher.digest.deliver import transport_for
 from watcher.digest.model import Links, RuleInfo
-from watcher.digest.send import Outbox
+from watcher.digest.send import Outbox, SendResult, retry_due, send_now
 from watcher.feeds import build_since
 from watcher.matching import prepare_matching
+from watcher.metrics import Metrics
 from watcher.rules import RuleSet
 from watcher.scan import Progress, run_scan
 from watcher.services import Services
 from watcher.store.digests import sync_subscribers
+from watcher.store.locks import job_lock
 from watcher.store.scans import ScanSummary
+from watcher.subscribers import Subscriber
+
+log = logging.getLogger(__name__)
 
 
 def scan_job(
-    services: Services, ruleset: RuleSet, *, base_url: str, progress: Progress | None = None
+    services: Services,
+    ruleset: RuleSet,
+    *,
+    base_url: str,
+    progress: Progress | None = None,
+    metrics: Metrics | None = None,
 ) -> ScanSummary:
-    """One scan: sync rules (running due backfills) and subscribers, archive and match what
-    is new, then rebuild the feeds its hits touch (feed links start with `base_url`).
+    """One scan (see `_scan`), after any scan running elsewhere (a daemon's) has finished."""
+    with job_lock(services.engine, "scan", wait=True):
+        return _scan(services, ruleset, base_url=base_url, progress=progress, metrics=metrics)
+
+
+def scan_unless_busy(
+    services: Services,
+    ruleset: RuleSet,
+    *,
+    base_url: str,
+    metrics: Metrics | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> ScanSummary | None:
+    """One scan, or None at once when another is running (`watcher scan`, another daemon):
+    the daemon's scans, which come again soon anyway. `stop` is asked between batches."""
+    with job_lock(services.engine, "scan", wait=False) as held:
+        if held:
+            return _scan(services, ruleset, base_url=base_url, metrics=metrics, stop=stop)
+    log.info("scan: skipped, another scan is running")
+    if metrics is not None:
+        metrics.scans.labels("skipped").inc()
+    return None
+
+
+def _scan(
+    services: Services,
+    ruleset: RuleSet,
+    *,
+    base_url: str,
+    progress: Progress | None = None,
+    metrics: Metrics | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> ScanSummary:
+    """Sync rules (running due backfills) and subscribers, archive and match what is new,
+    then rebuild the feeds its hits touch (feed links start with `base_url`).
 
     Subscribers are synced first: a hit recorded from now on is theirs, none before.
     """
@@ -35,10 +81,46 @@ def scan_job(
         clock=services.clock,
         record_hits=recorder,
         progress=progress,
+        stop=stop,
     )
     # The feeds that the hits recorded since `started` touch (none: no file is rewritten).
-    build_since(services.sessions, services.config.feeds, ruleset, started, base_url=base_url)
+    feeds = services.config.feeds
+    build_since(services.sessions, feeds, ruleset, started, base_url=base_url, metrics=metrics)
+    if metrics is not None:
+        metrics.observe_scan(summary)
     return summary
+
+
+def digest_job(
+    outbox: Outbox, services: Services, subscriber: Subscriber, *, metrics: Metrics | None = None
+) -> list[SendResult]:
+    """A subscriber's scheduled digest: what waits for a retry (backoff respected), then a new
+    digest of what is new. Skipped while another process sends this subscriber's digests."""
+    with job_lock(services.engine, f"digest:{subscriber.key}", wait=False) as held:
+        if not held:
+            log.info("digest for %s: skipped, another process is sending it", subscriber.address)
+            return []
+        results = send_now(outbox, [subscriber])
+    _count(results, metrics)
+    return results
+
+
+def retry_job(
+    outbox: Outbox, services: Services, *, metrics: Metrics | None = None
+) -> list[SendResult]:
+    """Send again every digest whose backoff is over."""
+    with job_lock(services.engine, "digest-retries", wait=False) as held:
+        if not held:
+            return []
+        results = retry_due(outbox)
+    _count(results, metrics)
+    return results
+
+
+def _count(results: Sequence[SendResult], metrics: Metrics | None) -> None:
+    if metrics is not None:
+        for result in results:
+            metrics.digests.labels(result.outcome).inc()
 
 
 def outbox_for(

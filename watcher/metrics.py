@@ -36,7 +36,8 @@ class Metrics:
     registry: CollectorRegistry
     articles_ingested: Counter
     hits_recorded: Counter
-    ingest_errors: Counter
+    scans: Counter
+    digests: Counter
     scan_duration: Histogram
     feed_builds: Counter
     feed_files_written: Counter
@@ -55,9 +56,16 @@ class Metrics:
             hits_recorded=Counter(
                 "watcher_hits_recorded", "Hits recorded by this process.", registry=registry
             ),
-            ingest_errors=Counter(
-                "watcher_ingest_errors",
-                "Files this process's scans could not ingest.",
+            scans=Counter(
+                "watcher_scans",
+                "Scans run by this process, by outcome (ok, failed, skipped: another ran).",
+                ["outcome"],
+                registry=registry,
+            ),
+            digests=Counter(
+                "watcher_digests",
+                "Digest deliveries tried by this process, by outcome (sent, retry, failed).",
+                ["outcome"],
                 registry=registry,
             ),
             scan_duration=Histogram(
@@ -86,10 +94,10 @@ class Metrics:
         )
 
     def observe_scan(self, summary: ScanSummary) -> None:
-        """Count one finished scan."""
+        """Count one finished scan (the files failing now are a gauge of the archive's)."""
+        self.scans.labels("ok").inc()
         self.articles_ingested.inc(summary.new + summary.changed)
         self.hits_recorded.inc(summary.hits)
-        self.ingest_errors.inc(summary.errors)
         self.scan_duration.observe(summary.seconds)
 
 

@@ -98,8 +98,12 @@ def run_scan(
     read_bytes: ReadBytes = Path.read_bytes,
     record_hits: RecordHits | None = None,
     progress: Progress | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> ScanSummary:
-    """Archive every new or changed settled file under seeds_dir; return the summary."""
+    """Archive every new or changed settled file under seeds_dir; return the summary.
+
+    `stop`, asked before each batch, ends the scan early; the files left are counted as
+    waiting (the next scan reads them)."""
     started_at, started = clock(), time.perf_counter()
     with sessions() as session:
         known = load_fingerprints(session)
@@ -114,6 +118,10 @@ def run_scan(
     report = progress or _no_progress
     report(0, len(todo))
     for offset in range(0, len(todo), BATCH_SIZE):
+        if stop is not None and stop():
+            totals.waiting += len(todo) - offset
+            log.info("scan: stopping; %d files left for the next scan", len(todo) - offset)
+            break
         batch = _Batch()
         # File by file, so that a progress bar moves (and can tell the time left) smoothly.
         for done, found_file in enumerate(todo[offset : offset + BATCH_SIZE], start=offset + 1):

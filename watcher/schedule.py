@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -47,21 +47,34 @@ class Schedule:
             timezone=zone,
         )
 
-    def next_times(self, after: datetime, zone: tzinfo, count: int = 3) -> list[datetime]:
-        """The next `count` send times strictly after `after`, in `zone`."""
+    def next_times(
+        self, after: datetime, zone: tzinfo, count: int = 3, *, until: datetime | None = None
+    ) -> list[datetime]:
+        """The next `count` send times strictly after `after` (and not after `until`), in
+        `zone`."""
         trigger = self.trigger(zone)
         found: list[datetime] = []
         previous: datetime | None = None
         moment = after.astimezone(zone)
         while len(found) < count:
             fire = trigger.get_next_fire_time(previous, moment)
-            if fire is None:
+            if fire is None or (until is not None and fire > until):
                 break
             if fire > after:
                 found.append(fire)
             previous = fire
             moment = fire
         return found
+
+
+def previous_time(schedule: Schedule, before: datetime, zone: tzinfo) -> datetime | None:
+    """The last send time at or before `before` (within a year), for catching up digests a
+    stopped daemon missed."""
+    for window in (timedelta(hours=2), timedelta(days=2), timedelta(days=9), timedelta(days=366)):
+        times = schedule.next_times(before - window, zone, count=100_000, until=before)
+        if times:
+            return times[-1]
+    return None
 
 
 def parse_schedule(text: str) -> Schedule:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,6 +36,10 @@ class Services:
             timezone=config.zone,
             default_source=config.default_source,
         )
+
+    def with_config(self, config: Config) -> Services:
+        """The same database and clock with a reloaded config."""
+        return dataclasses.replace(self, config=config)
 
     def close(self) -> None:
         self.engine.dispose()

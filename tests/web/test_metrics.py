@@ -57,8 +57,9 @@ def test_metrics_report_the_archive_scans_feed_builds_and_requests(
     assert samples["watcher_last_scan_timestamp_seconds"][()] == T1.timestamp()
     assert samples["watcher_last_scan_duration_seconds"][()] >= 0
     assert samples["watcher_scan_duration_seconds_count"][()] == 1
-    for counter in ("articles_ingested", "hits_recorded", "ingest_errors"):
+    for counter in ("articles_ingested", "hits_recorded"):
         assert samples[f"watcher_{counter}_total"][()] == 0  # the scan found nothing new
+    assert samples["watcher_scans_total"][(("outcome", "ok"),)] == 1
     assert samples["watcher_feed_builds_total"][(("kind", "full"),)] == 1
     assert samples["watcher_feed_files_written_total"][()] == 0  # the desk had built them
     assert samples["watcher_http_requests_total"][(("status", "200"),)] >= 1
@@ -73,7 +74,7 @@ def test_observe_scan_counts_and_the_global_registry_stays_clean(
     samples = scrape(server)
     assert samples["watcher_articles_ingested_total"][()] == 4
     assert samples["watcher_hits_recorded_total"][()] == 5
-    assert samples["watcher_ingest_errors_total"][()] == 2
+    assert samples["watcher_scans_total"][(("outcome", "ok"),)] == 2
     assert samples["watcher_scan_duration_seconds_count"][()] == 2
     assert prometheus_client.REGISTRY.get_sample_value("watcher_hits_recorded_total") is None
 

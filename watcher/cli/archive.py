@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from typing import Any
 
 import click
 
 from watcher.cli.output import echo_json, echo_pairs, echo_table, iso
 from watcher.cli.state import CliState, pass_state
+from watcher.errors import ConfigError
 from watcher.store.articles import count_articles
+from watcher.store.daemons import Heartbeat, list_daemons
 from watcher.store.digests import digest_counts, list_digests
 from watcher.store.files import count_files
 from watcher.store.hits import count_hits
@@ -70,6 +73,7 @@ def status(state: CliState, fmt: str) -> None:
         echo_json({**counts, "last_scan": last})
         return
     digests, failed = counts.pop("digests"), counts.pop("failed_digests")
+    daemons = counts.pop("daemons")
     rows: list[tuple[str, Any]] = list(counts.items())
     rows.append(("digests", ", ".join(f"{n} {state}" for state, n in digests.items())))
     rows.extend(
@@ -77,6 +81,7 @@ def status(state: CliState, fmt: str) -> None:
     )
     if failed:
         rows.append(("", "send them again: watcher digest send --retry-failed"))
+    rows.extend(_daemon_rows(daemons))
     if record is None:
         rows.append(("last scan", "never"))
     else:
@@ -86,7 +91,12 @@ def status(state: CliState, fmt: str) -> None:
 
 
 def _status(state: CliState) -> tuple[dict[str, Any], ScanRecord | None]:
-    rules = len(state.ruleset().enabled())
+    try:
+        rules: int | str = len(state.ruleset().enabled())
+    except ConfigError as error:  # the archive's status is still worth showing
+        first = str(error).splitlines()[0]
+        rules = f"invalid: {first} (watcher rules check lists every error)"
+    now = state.services().clock()
     with state.services().sessions() as session:
         counts: dict[str, Any] = {
             "articles": count_articles(session),
@@ -100,8 +110,42 @@ def _status(state: CliState) -> tuple[dict[str, Any], ScanRecord | None]:
                 {"id": d.id, "recipient": d.address, "last_error": d.last_error}
                 for d in list_digests(session, state="failed", limit=FAILED_SHOWN)
             ],
+            "daemons": [_daemon(beat, now) for beat in list_daemons(session)],
         }
         return counts, last_scan(session)
+
+
+def _daemon_rows(daemons: list[dict[str, Any]]) -> list[tuple[str, Any]]:
+    if not daemons:
+        return [("daemon", "none running (watcher run)")]
+    rows: list[tuple[str, Any]] = []
+    for daemon in daemons:
+        stale = (
+            " — STALE: no heartbeat for three beats (stopped or stuck?)" if daemon["stale"] else ""
+        )
+        rows.append(
+            (
+                "daemon",
+                f"pid {daemon['pid']} on {daemon['host']}, since {daemon['started_at']},"
+                f" last beat {daemon['last_beat']}{stale}",
+            )
+        )
+        rows.extend((f"  next {job}", when) for job, when in sorted(daemon["next_runs"].items()))
+        if daemon["reload_error"]:
+            rows.append(("  reload error", daemon["reload_error"]))
+    return rows
+
+
+def _daemon(beat: Heartbeat, now: datetime) -> dict[str, Any]:
+    return {
+        "pid": beat.pid,
+        "host": beat.host,
+        "started_at": iso(beat.started_at),
+        "last_beat": iso(beat.beat_at),
+        "stale": beat.stale(now),
+        "next_runs": dict(beat.next_runs),
+        "reload_error": beat.reload_error,
+    }
 
 
 @click.command()

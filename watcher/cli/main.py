@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "init",
         "Write a working config/, seeds/ (with an example article) and var/ into DIRECTORY.",
     ),
+    "run": ("run", "run", "Run the daemon: scans, digests and the web server, until stopped."),
     "scan": (
         "archive",
         "scan",

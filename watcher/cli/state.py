@@ -62,6 +62,7 @@ class CliState:
 
     def ruleset(self) -> RuleSet:
         """The rule files, validated; their paths shown relative to the working directory."""
+        from watcher.config import shown_path  # noqa: PLC0415
         from watcher.rules import load_rules  # noqa: PLC0415
 
         if self._ruleset is None:
@@ -87,14 +88,6 @@ class CliState:
     def close(self) -> None:
         if self._services is not None:
             self._services.close()
-
-
-def shown_path(path: Path) -> str:
-    """A path as the user would type it: relative to the working directory when inside it."""
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 pass_state = click.make_pass_decorator(CliState)

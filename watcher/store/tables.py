@@ -282,3 +282,19 @@ class DeliveryAttemptRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_delivery_attempts_digest_id", "digest_id"),)
+
+
+class DaemonRow(Base):
+    """A running (or recently killed) `watcher run`: its heartbeat and what it will do next."""
+
+    __tablename__ = "daemons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance: Mapped[str] = mapped_column(String(255), unique=True)  # host:pid:start
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    beat_every_s: Mapped[float] = mapped_column()
+    next_runs: Mapped[dict[str, Any]] = mapped_column(JSON)  # job -> ISO time of its next run
+    reload_error: Mapped[str | None] = mapped_column(Text)

@@ -94,13 +94,16 @@ def build_app(
     metrics: Metrics | None = None,
     health_timeout_s: float = 3.0,
     page_size: int = 50,
+    reload_error: Callable[[], str | None] = lambda: None,
 ) -> Starlette:
     """The web app over `services`; `ruleset` may be a callable that returns the current rules.
-    Pages list `page_size` hits at a time."""
+    Pages list `page_size` hits at a time; /healthz reports `reload_error()` (the daemon's)."""
     metrics = metrics or Metrics.create(CollectorRegistry())
     metrics.registry.register(ArchiveCollector(lambda: archive_snapshot(services)))
     rules = ruleset if callable(ruleset) else (lambda: ruleset)
-    context = WebContext(services, rules, metrics, _templates(), health_timeout_s, page_size)
+    context = WebContext(
+        services, rules, metrics, _templates(), health_timeout_s, page_size, reload_error
+    )
     views = Views(context)
     gzip = [Middleware(GZipMiddleware, minimum_size=500)]
     routes = [

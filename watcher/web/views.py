@@ -62,6 +62,8 @@ class WebContext:
     templates: Environment
     health_timeout_s: float
     page_size: int
+    # The daemon's own state for /healthz: its last reload error, if any.
+    reload_error: Callable[[], str | None] = lambda: None
 
 
 def format_time(value: datetime | None) -> str:
@@ -270,9 +272,14 @@ class Views:
         except (TimeoutError, SQLAlchemyError, StoreError) as exc:
             log.warning("healthz: the database did not answer: %s", exc.__class__.__name__)
             body["database"] = "unavailable"
-        if body["database"] == "ok" and seeds is None:
-            return JSONResponse({"status": "ok", **body})
-        return JSONResponse({"status": "error", **body}, status_code=503)
+        if body["database"] != "ok" or seeds is not None:
+            return JSONResponse({"status": "error", **body}, status_code=503)
+        reload_error = self.context.reload_error()
+        if reload_error is not None:
+            # Still serving and alerting on the previous rules: degraded, not down (a restart
+            # would not mend a typo, and would stop the alerts).
+            return JSONResponse({"status": "degraded", **body, "reload": reload_error})
+        return JSONResponse({"status": "ok", **body})
 
     def _ping(self) -> int:
         if _sqlite_file_gone(self.context.services):

@@ -1,0 +1,157 @@
+"""APScheduler 3.x wiring: which job runs when. The jobs themselves are `Work`'s methods.
+
+- `scan`: every `scan.interval`, the first at start; coalesced, one at a time.
+- `scan-soon`: a file changed (or is still settling): a scan once it has settled, debounced.
+- `digest:ADDRESS`: each subscriber's schedule in its own time zone; a send time missed
+  while the daemon was down is caught up at start.
+- `retries`: digests whose backoff is over, every minute.
+- `retention`: pruning, hourly (its own period decides what goes).
+- `heartbeat`: every few seconds, with the next run of each job.
+- `reload`: a rule or config file changed, debounced.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from watcher.daemon.work import HEARTBEAT_S, Work
+from watcher.schedule import previous_time
+from watcher.store.digests import digest_history
+
+log = logging.getLogger(__name__)
+
+# Events come in bursts (a file written in pieces, a folder copied): wait this much after
+# the last one (beyond scan.settle) before scanning.
+DEBOUNCE = timedelta(seconds=0.5)
+RETRY_EVERY = timedelta(minutes=1)
+RETENTION_EVERY = timedelta(hours=1)
+MISFIRE_GRACE_S = 3600  # a job late by less than this (a busy machine, a long scan) still runs
+DIGEST_PREFIX = "digest:"
+
+
+class Schedule:
+    """The scheduler and the jobs of one daemon."""
+
+    def __init__(self, work: Work, *, retention: Callable[[], None] | None = None) -> None:
+        self.work = work
+        self.retention = retention
+        self.scheduler = BackgroundScheduler(
+            timezone=UTC,
+            job_defaults={
+                "coalesce": True,
+                "max_instances": 1,
+                "misfire_grace_time": MISFIRE_GRACE_S,
+            },
+        )
+        work.on_reloaded = self.reloaded
+
+    def now(self) -> datetime:
+        return self.work.current.state.services.clock()
+
+    def start(self) -> None:
+        config = self.work.current.state.config
+        self.scheduler.add_job(
+            self.scan,
+            IntervalTrigger(seconds=config.scan.interval.total_seconds(), timezone=UTC),
+            id="scan",
+            next_run_time=self.now(),
+        )
+        self.scheduler.add_job(
+            self.work.retries, IntervalTrigger(seconds=RETRY_EVERY.total_seconds()), id="retries"
+        )
+        if self.retention is not None:
+            trigger = IntervalTrigger(seconds=RETENTION_EVERY.total_seconds(), timezone=UTC)
+            self.scheduler.add_job(self.retention, trigger, id="retention")
+        self.scheduler.add_job(
+            self.beat,
+            IntervalTrigger(seconds=HEARTBEAT_S),
+            id="heartbeat",
+            next_run_time=self.now(),
+        )
+        self._digests(catch_up=True)
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        self.scheduler.shutdown(wait=False)
+
+    def scan(self) -> None:
+        summary = self.work.scan()
+        if summary is not None and summary.waiting and not self.work.stopping.is_set():
+            self.scan_soon()  # files still settling: read them once they have
+
+    def scan_soon(self) -> None:
+        """A scan once a file that just changed has settled; later events push it back."""
+        settle = self.work.current.state.config.scan.settle
+        self.scheduler.add_job(
+            self.scan,
+            "date",
+            run_date=self.now() + settle + DEBOUNCE,
+            id="scan-soon",
+            replace_existing=True,
+        )
+
+    def reload_soon(self) -> None:
+        self.scheduler.add_job(
+            self.work.reload,
+            "date",
+            run_date=self.now() + DEBOUNCE,
+            id="reload",
+            replace_existing=True,
+        )
+
+    def reloaded(self) -> None:
+        """After a good reload: the interval, the digest schedules, and a scan now (new rules
+        are synced and backfilled, their feeds written)."""
+        interval = self.work.current.state.config.scan.interval.total_seconds()
+        self.scheduler.reschedule_job(
+            "scan", trigger=IntervalTrigger(seconds=interval, timezone=UTC)
+        )
+        self._digests(catch_up=False)
+        self.scheduler.add_job(
+            self.scan, "date", run_date=self.now(), id="scan-soon", replace_existing=True
+        )
+
+    def beat(self) -> None:
+        jobs = {job.id: job.next_run_time for job in self.scheduler.get_jobs() if job.next_run_time}
+        self.work.heartbeat(jobs)
+
+    def _digests(self, *, catch_up: bool) -> None:
+        """One job per subscriber on its schedule; with `catch_up`, a send time missed while
+        no daemon ran (none since the last digest) runs now."""
+        state = self.work.current.state
+        wanted = {DIGEST_PREFIX + s.key: s for s in state.ruleset.subscribers}
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith(DIGEST_PREFIX) and job.id not in wanted:
+                job.remove()
+        missed = _missed(self, wanted) if catch_up else set()
+        for job_id, subscriber in wanted.items():
+            options: dict[str, Any] = {"next_run_time": self.now()} if job_id in missed else {}
+            self.scheduler.add_job(
+                self.work.digest,
+                subscriber.schedule.trigger(subscriber.zone),
+                args=[subscriber.key],
+                id=job_id,
+                replace_existing=True,
+                **options,
+            )
+
+
+def _missed(schedule: Schedule, wanted: dict[str, Any]) -> set[str]:
+    now = schedule.now()
+    services = schedule.work.current.state.services
+    with services.sessions() as session:
+        history = digest_history(session, [s.key for s in wanted.values()])
+    missed = set()
+    for job_id, subscriber in wanted.items():
+        due = previous_time(subscriber.schedule, now, subscriber.zone)
+        known = history.get(subscriber.key)
+        if due is not None and known is not None and known.missed(due):
+            log.info("digest for %s: missed at %s; sending now", subscriber.address, due)
+            missed.add(job_id)
+    return missed

@@ -471,3 +471,24 @@ def test_progress_is_reported_file_by_file(sessions, seeds) -> None:
         progress=lambda done, total: reported.append((done, total)),
     )
     assert reported == [(0, 0)]
+
+
+def test_a_stop_between_batches_keeps_what_was_stored_and_leaves_the_rest_waiting(
+    sessions: sessionmaker[Session], seeds: Path
+) -> None:
+    for index in range(5):
+        write(seeds / f"a{index}.txt", plain(f"Article {index}"))
+    asked: list[int] = []
+
+    def stop_after_first_batch() -> bool:
+        asked.append(1)
+        return len(asked) > 1
+
+    summary = run_scan(
+        sessions, settings(seeds), clock=utc_now, stop=stop_after_first_batch, batch_size=2
+    )
+    assert (summary.new, summary.waiting) == (2, 3)
+    with sessions() as session:
+        assert count_articles(session) == 2
+    rest = run_scan(sessions, settings(seeds), clock=utc_now)
+    assert (rest.new, rest.unchanged, rest.waiting) == (3, 2, 0)

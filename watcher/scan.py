@@ -99,6 +99,7 @@ def run_scan(
     record_hits: RecordHits | None = None,
     progress: Progress | None = None,
     stop: Callable[[], bool] | None = None,
+    batch_size: int = BATCH_SIZE,
 ) -> ScanSummary:
     """Archive every new or changed settled file under seeds_dir; return the summary.
 
@@ -117,14 +118,14 @@ def run_scan(
     _forget_vanished(sessions, set(known) - {f.key for f in found})
     report = progress or _no_progress
     report(0, len(todo))
-    for offset in range(0, len(todo), BATCH_SIZE):
+    for offset in range(0, len(todo), batch_size):
         if stop is not None and stop():
             totals.waiting += len(todo) - offset
             log.info("scan: stopping; %d files left for the next scan", len(todo) - offset)
             break
         batch = _Batch()
         # File by file, so that a progress bar moves (and can tell the time left) smoothly.
-        for done, found_file in enumerate(todo[offset : offset + BATCH_SIZE], start=offset + 1):
+        for done, found_file in enumerate(todo[offset : offset + batch_size], start=offset + 1):
             _read_into(batch, found_file, settings, read_bytes)
             report(done, len(todo))
         _store_batch(sessions, batch, clock(), record_hits, totals)

@@ -66,6 +66,7 @@ def test_status_json_counts_and_last_scan(settled_project: Path, database_url: s
         "rules": 4,
         "digests": {"pending": 0, "sent": 0, "failed": 0},
         "failed_digests": [],
+        "daemons": [],
         "last_scan": None,
     }
     write(settled_project / "seeds" / "empty.txt", b"")

@@ -19,8 +19,10 @@ from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import SQLAlchemyError
 
 from watcher.daemon.work import HEARTBEAT_S, Work
+from watcher.errors import WatcherError
 from watcher.schedule import previous_time
 from watcher.store.digests import digest_history
 
@@ -33,6 +35,26 @@ RETRY_EVERY = timedelta(minutes=1)
 RETENTION_EVERY = timedelta(hours=1)
 MISFIRE_GRACE_S = 3600  # a job late by less than this (a busy machine, a long scan) still runs
 DIGEST_PREFIX = "digest:"
+
+
+def guarded(name: str, job: Callable[..., object]) -> Callable[..., None]:
+    """The job's outer loop: an expected failure is one log line, anything else is logged
+    with its traceback; neither stops the next run."""
+
+    def run(*args: object) -> None:
+        try:
+            job(*args)
+        except SQLAlchemyError as error:
+            reason = " ".join(str(getattr(error, "orig", None) or error).split())
+            log.error(
+                "%s: the database did not answer (%s); the next run tries again", name, reason
+            )
+        except WatcherError as error:
+            log.error("%s failed: %s", name, error)
+        except Exception:  # the job's outer loop: log it, keep the daemon alive
+            log.exception("%s failed unexpectedly; the next run tries again", name)
+
+    return run
 
 
 class Schedule:
@@ -133,7 +155,7 @@ class Schedule:
         for job_id, subscriber in wanted.items():
             options: dict[str, Any] = {"next_run_time": self.now()} if job_id in missed else {}
             self.scheduler.add_job(
-                self.work.digest,
+                guarded(f"digest for {subscriber.address}", self.work.digest),
                 subscriber.schedule.trigger(subscriber.zone),
                 args=[subscriber.key],
                 id=job_id,

@@ -83,20 +83,13 @@ class Work:
         subscriber = next((s for s in state.ruleset.subscribers if s.key == key), None)
         if subscriber is None:
             return
-        try:
-            results = digest_job(state.outbox, state.services, subscriber, metrics=self.metrics)
-        except WatcherError as error:
-            log.error("digest for %s failed: %s", subscriber.address, error)
-            return
+        results = digest_job(state.outbox, state.services, subscriber, metrics=self.metrics)
         if not results:
             log.info("digest for %s: nothing new", subscriber.address)
 
     def retries(self) -> None:
         state = self.current.state
-        try:
-            retry_job(state.outbox, state.services, metrics=self.metrics)
-        except WatcherError as error:
-            log.error("digest retries failed: %s", error)
+        retry_job(state.outbox, state.services, metrics=self.metrics)
 
     def heartbeat(self, next_runs: Mapping[str, datetime]) -> None:
         state = self.current.state

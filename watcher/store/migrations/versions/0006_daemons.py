@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("pid", sa.Integer(), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("beat_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("beat_every_s", sa.Float(), nullable=False),
+        sa.Column("beat_every_s", sa.Double(), nullable=False),
         sa.Column("next_runs", sa.JSON(), nullable=False),
         sa.Column("reload_error", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_daemons")),

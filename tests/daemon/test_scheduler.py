@@ -1,0 +1,146 @@
+"""The daemon's schedule, on an injected clock: digest jobs on each subscriber's cron in its
+zone across a DST change, and send times missed while no daemon ran caught up at start."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from prometheus_client import CollectorRegistry
+from sqlalchemy.exc import OperationalError
+from support import FixedClock
+from web.desk import Desk, open_desk
+
+from watcher.daemon.current import Current, loaded
+from watcher.daemon.scheduler import DIGEST_PREFIX, Schedule, guarded
+from watcher.daemon.work import Work
+from watcher.errors import ConfigError
+from watcher.metrics import Metrics
+from watcher.store.digests import add_digest, sync_subscribers
+
+ROME = ZoneInfo("Europe/Rome")
+# Rome moves its clocks forward at 02:00 on Sunday 29 March 2026.
+SUNDAY_8AM = datetime(2026, 3, 29, 8, 0, tzinfo=ROME)
+RULES = """\
+rules:
+  - name: libya
+    query: Libya
+subscribers:
+  - email: early@example.org
+    rules: [libya]
+    schedule: daily 07:00
+    timezone: Europe/Rome
+  - email: late@example.org
+    rules: [libya]
+    schedule: daily 07:00
+    timezone: Europe/Rome
+  - email: served@example.org
+    rules: [libya]
+    schedule: daily 07:00
+    timezone: Europe/Rome
+"""
+
+
+@pytest.fixture
+def schedule(tmp_path: Path, database_url: str) -> Iterator[Schedule]:
+    with open_desk(tmp_path / "project", database_url) as desk:
+        yield _schedule(desk)
+
+
+def _schedule(desk: Desk) -> Schedule:
+    ruleset = desk.with_rules(RULES)
+    clock = FixedClock(SUNDAY_8AM.astimezone(UTC))
+    services = dataclasses.replace(desk.services, clock=clock)
+    day_before = SUNDAY_8AM - timedelta(days=2)
+    with services.sessions.begin() as session:
+        known = sync_subscribers(session, ["early@example.org", "served@example.org"], day_before)
+        sync_subscribers(session, ["late@example.org"], SUNDAY_8AM - timedelta(minutes=30))
+        # served@ got its digest after this morning's send time
+        add_digest(
+            session,
+            known["served@example.org"].id,
+            message_id="<d@x>",
+            subject="s",
+            hit_ids=[],
+            now=SUNDAY_8AM - timedelta(minutes=10),
+            render=lambda _: b"",
+        )
+    current = Current(loaded(services, ruleset, {}, base_url="http://x/"))
+    work = Work(
+        current,
+        config_path=desk.root / "config" / "watcher.yaml",
+        served_url="http://x/",
+        environ={},
+        metrics=Metrics.create(CollectorRegistry()),
+        stopping=threading.Event(),
+    )
+    return Schedule(work)
+
+
+def test_a_missed_send_time_runs_now_and_the_next_follow_the_cron_in_its_zone(
+    schedule: Schedule,
+) -> None:
+    schedule._digests(catch_up=True)
+    jobs = {job.id.removeprefix(DIGEST_PREFIX): job for job in schedule.scheduler.get_jobs()}
+    assert set(jobs) == {"early@example.org", "late@example.org", "served@example.org"}
+    now = schedule.now()
+    # early@ existed at 07:00 and got nothing since: caught up now
+    assert jobs["early@example.org"].next_run_time == now
+    # late@ appeared after 07:00; served@ had its digest after it: both wait for tomorrow
+    for key in ("late@example.org", "served@example.org"):
+        assert getattr(jobs[key], "next_run_time", None) is None
+        tomorrow = jobs[key].trigger.get_next_fire_time(None, now)
+        assert tomorrow == datetime(2026, 3, 30, 7, 0, tzinfo=ROME)
+        assert tomorrow.utcoffset() == timedelta(hours=2)  # summer time after the change
+    yesterday = jobs["early@example.org"].trigger.get_next_fire_time(
+        None, datetime(2026, 3, 28, 6, 0, tzinfo=UTC)
+    )
+    assert yesterday == datetime(2026, 3, 28, 7, 0, tzinfo=ROME)
+    assert yesterday.utcoffset() == timedelta(hours=1)  # winter time before it
+
+
+def test_a_subscriber_gone_from_the_files_loses_its_job(schedule: Schedule) -> None:
+    schedule._digests(catch_up=False)
+    schedule.scheduler.start(paused=True)  # registered, never run
+    try:
+        state = schedule.work.current.state
+        fewer = dataclasses.replace(state.ruleset, subscribers=state.ruleset.subscribers[:1])
+        schedule.work.current.swap(dataclasses.replace(state, ruleset=fewer))
+        schedule._digests(catch_up=False)
+        jobs = [job.id for job in schedule.scheduler.get_jobs()]
+    finally:
+        schedule.scheduler.shutdown(wait=False)
+    assert jobs == [DIGEST_PREFIX + "early@example.org"]
+
+
+def test_a_failing_job_is_one_line_when_expected_and_a_traceback_when_not(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def database_down() -> None:
+        raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+
+    def bad_config() -> None:
+        raise ConfigError("bad")
+
+    def bug() -> None:
+        raise RuntimeError("a bug")
+
+    with caplog.at_level(logging.ERROR, logger="watcher.daemon.scheduler"):
+        guarded("scan", database_down)()
+        guarded("digest for a@example.org", bad_config)()
+        guarded("heartbeat", bug)()
+    down, config, unexpected = caplog.records
+    assert down.getMessage() == (
+        "scan: the database did not answer (connection refused); the next run tries again"
+    )
+    assert down.exc_info is None
+    assert config.getMessage() == "digest for a@example.org failed: bad"
+    assert config.exc_info is None
+    assert unexpected.getMessage() == "heartbeat failed unexpectedly; the next run tries again"
+    assert unexpected.exc_info is not None

@@ -1,0 +1,43 @@
+"""One daemon per SQLite database; one job of a kind at a time, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from watcher.store.db import make_engine
+from watcher.store.locks import DaemonRunning, daemon_lock, job_lock
+
+
+def test_a_second_daemon_lock_names_the_holder(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'w.db'}")
+    with daemon_lock(engine):
+        holder = (tmp_path / "w.db.lock").read_text(encoding="utf-8")
+        assert holder.startswith("pid ")
+        with pytest.raises(DaemonRunning) as caught, daemon_lock(engine):
+            pass
+    assert caught.value.exit_code == 2
+    assert str(caught.value).startswith(f"another watcher run ({holder.strip()}) holds ")
+    with daemon_lock(engine):  # released at the end of the block
+        pass
+    engine.dispose()
+
+
+def test_postgresql_takes_several_daemons(postgres_url: str) -> None:
+    engine = make_engine(postgres_url)
+    with daemon_lock(engine), daemon_lock(engine):
+        pass
+    engine.dispose()
+
+
+def test_a_job_lock_is_held_once(engine: sa.Engine) -> None:
+    with job_lock(engine, "scan", wait=False) as first:
+        assert first
+        with job_lock(engine, "scan", wait=False) as second:
+            assert not second
+        with job_lock(engine, "digest:a@example.org", wait=False) as other:
+            assert other  # another job's lock is another lock
+    with job_lock(engine, "scan", wait=False) as again:
+        assert again

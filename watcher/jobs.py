@@ -3,7 +3,9 @@ and the daemon call the same ones."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from watcher.digest.deliver import transport_for
 from watcher.digest.model import Links, RuleInfo
@@ -14,7 +16,10 @@ from watcher.rules import RuleSet
 from watcher.scan import Progress, run_scan
 from watcher.services import Services
 from watcher.store.digests import sync_subscribers
+from watcher.store.retention import PruneReport, prune
 from watcher.store.scans import ScanSummary
+
+log = logging.getLogger(__name__)
 
 
 def scan_job(
@@ -55,3 +60,21 @@ def outbox_for(
         links=Links(base_url),
         rules={rule.name: RuleInfo(rule.name, rule.title) for rule in ruleset.rules},
     )
+
+
+def retention_job(services: Services, *, now: datetime | None = None) -> PruneReport | None:
+    """Prune what was recorded more than `retention` before `now` (the clock's, by default);
+    None, touching nothing, when retention is off."""
+    period = services.config.retention
+    if period is None:
+        return None
+    cutoff = (services.clock() if now is None else now) - period
+    report = prune(services.sessions, cutoff=cutoff)
+    log.info(
+        "retention: pruned %d hits, %d versions, %d articles recorded before %s",
+        report.hits,
+        report.versions,
+        report.articles,
+        f"{cutoff.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC",
+    )
+    return report

@@ -31,6 +31,7 @@ def test_shipped_config_loads_with_paths_under_the_project_root() -> None:
     assert (config.web.host, config.web.port) == ("127.0.0.1", 8080)
     assert config.feeds.base_url is None  # links follow web.host and web.port
     assert config.rule_files == [REPO / "config" / "rules.yaml"]
+    assert config.retention is None  # nothing is pruned unless asked
 
 
 def test_empty_config_takes_every_default(tmp_path: Path) -> None:
@@ -52,6 +53,22 @@ def test_values_are_parsed(tmp_path: Path) -> None:
     assert config.scan.settle == timedelta(milliseconds=500)
     assert config.scan.max_file_size == 2 * 1024 * 1024
     assert config.feeds.base_url == "https://news.example.org/"
+
+
+@pytest.mark.parametrize(
+    ("text", "period"),
+    [
+        pytest.param("retention: 90d\n", timedelta(days=90), id="days"),
+        pytest.param("retention: 12w\n", timedelta(weeks=12), id="weeks"),
+        pytest.param("retention: 1y\n", timedelta(days=365), id="year"),
+        pytest.param("retention: 36h\n", timedelta(hours=36), id="hours"),
+        pytest.param("retention: null\n", None, id="null"),
+        pytest.param("retention:\n", None, id="empty"),
+        pytest.param("", None, id="absent"),
+    ],
+)
+def test_retention_is_a_period_or_off(tmp_path: Path, text: str, period: timedelta | None) -> None:
+    assert load_config(config_file(tmp_path, text), {}).retention == period
 
 
 def test_environment_database_url_wins(tmp_path: Path) -> None:
@@ -117,6 +134,29 @@ CONFIG_ERRORS = [
     ),
     pytest.param(
         "database_url: nonsense\n", "1:1: database_url: expected a database URL", id="bad-db-url"
+    ),
+    pytest.param(
+        "retention: 0d\n",
+        '1:1: retention: expected a period above zero like "90d" (or null: keep everything), '
+        'got "0d"',
+        id="retention-zero",
+    ),
+    pytest.param(
+        "seeds_dir: seeds\nretention: -30d\n",
+        '2:1: retention: expected a period above zero like "90d" (or null: keep everything), '
+        'got "-30d"',
+        id="retention-negative",
+    ),
+    pytest.param(
+        "retention: -5\n",
+        '1:1: retention: expected a period above zero like "90d"',
+        id="retention-below-zero",
+    ),
+    pytest.param(
+        "retention: forever\n",
+        '1:1: retention: expected a period above zero like "90d" (or null: keep everything), '
+        'got "forever"',
+        id="retention-bad-text",
     ),
     pytest.param("scan: [1, 2\n", "2:1: YAML syntax:", id="yaml-syntax"),
     pytest.param(

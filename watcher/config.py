@@ -41,6 +41,22 @@ def known_zone(value: str) -> str:
     return value
 
 
+def retention_period(value: object) -> timedelta | None:
+    """A period above zero (`90d`, `12w`, `1y`), or None: keep everything."""
+    if value is None:
+        return None
+    problem = f'expected a period above zero like "90d" (or null: keep everything), got "{value}"'
+    if str(value).strip().startswith("-"):
+        raise ValueError(problem)
+    try:
+        period = parse_duration(value)
+    except ValueError:
+        raise ValueError(problem) from None
+    if period <= timedelta(0):
+        raise ValueError(problem)
+    return period
+
+
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 Size = Annotated[int, BeforeValidator(parse_size)]
 
@@ -115,6 +131,7 @@ class Config(_Section):
     feeds: FeedsConfig = FeedsConfig()
     web: WebConfig = WebConfig()
     mail: MailConfig = MailConfig()
+    retention: Annotated[timedelta | None, BeforeValidator(retention_period)] = None
     config_path: Path = Field(default=DEFAULT_CONFIG, exclude=True)
 
     @field_validator("timezone")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 
 from watcher.digest.deliver import transport_for
 from watcher.digest.model import Links, RuleInfo
@@ -17,8 +18,9 @@ from watcher.metrics import Metrics
 from watcher.rules import RuleSet
 from watcher.scan import Progress, run_scan
 from watcher.services import Services
-from watcher.store.digests import sync_subscribers
+from watcher.store.digests import digest_history, sync_subscribers
 from watcher.store.locks import job_lock
+from watcher.store.retention import PruneReport, prune
 from watcher.store.scans import ScanSummary
 from watcher.subscribers import Subscriber
 
@@ -137,3 +139,38 @@ def outbox_for(
         links=Links(base_url),
         rules={rule.name: RuleInfo(rule.name, rule.title) for rule in ruleset.rules},
     )
+
+
+def retention_job(
+    services: Services,
+    *,
+    now: datetime | None = None,
+    subscribers: Sequence[Subscriber] = (),
+) -> PruneReport | None:
+    """Prune what was recorded more than `retention` before `now` (the clock's, by default);
+    None, touching nothing, when retention is off or another process prunes.
+
+    Hits a subscriber may still be waiting for stay: nothing recorded since the oldest last
+    digest of `subscribers` (or since one appeared, if it has had none) is pruned.
+    """
+    period = services.config.retention
+    if period is None:
+        return None
+    cutoff = (services.clock() if now is None else now) - period
+    if subscribers:
+        with services.sessions() as session:
+            history = digest_history(session, [s.key for s in subscribers])
+        waiting = [h.last_digest_at or h.subscribed_at for h in history.values()]
+        cutoff = min([cutoff, *waiting])
+    with job_lock(services.engine, "retention", wait=False) as held:
+        if not held:
+            return None
+        report = prune(services.sessions, cutoff=cutoff)
+    log.info(
+        "retention: pruned %d hits, %d versions, %d articles recorded before %s",
+        report.hits,
+        report.versions,
+        report.articles,
+        f"{cutoff.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC",
+    )
+    return report

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 DEBOUNCE = timedelta(seconds=0.5)
 RETRY_EVERY = timedelta(minutes=1)
 RETENTION_EVERY = timedelta(hours=1)
+RETENTION_FIRST = timedelta(minutes=1)  # after the start's scan and catch-ups
+RETENTION_FIRST = timedelta(minutes=1)  # after the start's scan and catch-ups
 MISFIRE_GRACE_S = 3600  # a job late by less than this (a busy machine, a long scan) still runs
 DIGEST_PREFIX = "digest:"
 
@@ -60,9 +62,8 @@ def guarded(name: str, job: Callable[..., object]) -> Callable[..., None]:
 class Schedule:
     """The scheduler and the jobs of one daemon."""
 
-    def __init__(self, work: Work, *, retention: Callable[[], None] | None = None) -> None:
+    def __init__(self, work: Work) -> None:
         self.work = work
-        self.retention = retention
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
             job_defaults={
@@ -79,20 +80,26 @@ class Schedule:
     def start(self) -> None:
         config = self.work.current.state.config
         self.scheduler.add_job(
-            self.scan,
+            guarded("scan", self.scan),
             IntervalTrigger(seconds=config.scan.interval.total_seconds(), timezone=UTC),
             id="scan",
             next_run_time=self.now(),
         )
         self.scheduler.add_job(
-            self.work.retries, IntervalTrigger(seconds=RETRY_EVERY.total_seconds()), id="retries"
+            guarded("digest retries", self.work.retries),
+            IntervalTrigger(seconds=RETRY_EVERY.total_seconds(), timezone=UTC),
+            id="retries",
         )
-        if self.retention is not None:
-            trigger = IntervalTrigger(seconds=RETENTION_EVERY.total_seconds(), timezone=UTC)
-            self.scheduler.add_job(self.retention, trigger, id="retention")
+        # Registered whether or not retention is set: a reload may turn it on (or off).
         self.scheduler.add_job(
-            self.beat,
-            IntervalTrigger(seconds=HEARTBEAT_S),
+            guarded("retention", self.work.retention),
+            IntervalTrigger(seconds=RETENTION_EVERY.total_seconds(), timezone=UTC),
+            id="retention",
+            next_run_time=self.now() + RETENTION_FIRST,
+        )
+        self.scheduler.add_job(
+            guarded("heartbeat", self.beat),
+            IntervalTrigger(seconds=HEARTBEAT_S, timezone=UTC),
             id="heartbeat",
             next_run_time=self.now(),
         )
@@ -110,22 +117,10 @@ class Schedule:
     def scan_soon(self) -> None:
         """A scan once a file that just changed has settled; later events push it back."""
         settle = self.work.current.state.config.scan.settle
-        self.scheduler.add_job(
-            self.scan,
-            "date",
-            run_date=self.now() + settle + DEBOUNCE,
-            id="scan-soon",
-            replace_existing=True,
-        )
+        self._once("scan-soon", guarded("scan", self.scan), self.now() + settle + DEBOUNCE)
 
     def reload_soon(self) -> None:
-        self.scheduler.add_job(
-            self.work.reload,
-            "date",
-            run_date=self.now() + DEBOUNCE,
-            id="reload",
-            replace_existing=True,
-        )
+        self._once("reload", guarded("reload", self.work.reload), self.now() + DEBOUNCE)
 
     def reloaded(self) -> None:
         """After a good reload: the interval, the digest schedules, and a scan now (new rules
@@ -135,9 +130,11 @@ class Schedule:
             "scan", trigger=IntervalTrigger(seconds=interval, timezone=UTC)
         )
         self._digests(catch_up=False)
-        self.scheduler.add_job(
-            self.scan, "date", run_date=self.now(), id="scan-soon", replace_existing=True
-        )
+        self._once("scan-soon", guarded("scan", self.scan), self.now())
+
+    def _once(self, job_id: str, job: Callable[[], None], when: datetime) -> None:
+        """`job` once at `when`, replacing the one of that id still to come (a debounce)."""
+        self.scheduler.add_job(job, "date", run_date=when, id=job_id, replace_existing=True)
 
     def beat(self) -> None:
         jobs = {job.id: job.next_run_time for job in self.scheduler.get_jobs() if job.next_run_time}

@@ -15,7 +15,7 @@ from watcher.daemon.current import Current, loaded
 from watcher.daemon.reload import changes, keep_restart_settings, read_files
 from watcher.errors import WatcherError
 from watcher.feeds import build_all
-from watcher.jobs import digest_job, retry_job, scan_unless_busy
+from watcher.jobs import digest_job, retention_job, retry_job, scan_unless_busy
 from watcher.metrics import Metrics
 from watcher.store.daemons import Heartbeat, beat, forget
 from watcher.store.scans import ScanSummary
@@ -90,6 +90,20 @@ class Work:
     def retries(self) -> None:
         state = self.current.state
         retry_job(state.outbox, state.services, metrics=self.metrics)
+
+    def retention(self) -> None:
+        """Prune what `retention` says is old; the feeds then drop what was pruned."""
+        state = self.current.state
+        report = retention_job(state.services, subscribers=state.ruleset.subscribers)
+        if report is not None and (report.hits or report.articles):
+            config = state.config
+            build_all(
+                state.services.sessions,
+                config.feeds,
+                state.ruleset,
+                base_url=state.base_url,
+                metrics=self.metrics,
+            )
 
     def heartbeat(self, next_runs: Mapping[str, datetime]) -> None:
         state = self.current.state

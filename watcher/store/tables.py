@@ -91,6 +91,7 @@ class ArticleVersionRow(Base):
     __table_args__ = (
         Index("ix_article_versions_article_id", "article_id"),
         Index("ix_article_versions_published", "published"),
+        Index("ix_article_versions_created_at", "created_at"),
     )
 
 
@@ -104,7 +105,10 @@ class ArticleLocationRow(Base):
     item: Mapped[int] = mapped_column(Integer)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
 
-    __table_args__ = (UniqueConstraint("path", "item", name="uq_article_locations_path_item"),)
+    __table_args__ = (
+        UniqueConstraint("path", "item", name="uq_article_locations_path_item"),
+        Index("ix_article_locations_article_id", "article_id"),
+    )
 
 
 class SeenFileRow(Base):
@@ -200,6 +204,7 @@ class HitRow(Base):
         UniqueConstraint("rule_id", "article_id", name="uq_hits_rule_id_article_id"),
         Index("ix_hits_matched_at", "matched_at"),
         Index("ix_hits_article_id", "article_id"),
+        Index("ix_hits_article_version_id", "article_version_id"),
         Index("ix_hits_rule_id_matched_at", "rule_id", "matched_at"),
     )
 
@@ -266,6 +271,7 @@ class DigestItemRow(Base):
     __table_args__ = (
         UniqueConstraint("subscriber_id", "hit_id", name="uq_digest_items_subscriber_id_hit_id"),
         Index("ix_digest_items_digest_id", "digest_id"),
+        Index("ix_digest_items_hit_id", "hit_id"),
     )
 
 

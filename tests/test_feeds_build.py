@@ -7,10 +7,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from support import FixedClock
 from web.desk import BASE_URL, T0, Desk, article, newsroom, open_desk
 from web.feedcheck import check_feed, opml_outlines
 
 from watcher.feeds import build_all, build_since
+from watcher.feeds.build import FeedsWriteError
 from watcher.store.articles import count_articles
 
 EXPECTED_FILES = {
@@ -44,8 +46,9 @@ def build(desk: Desk) -> list[str]:
 
 
 def files(desk: Desk) -> set[str]:
+    """The feed files (not the hidden watermark beside them)."""
     root = desk.feeds_dir
-    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() and p.name[0] != "."}
 
 
 def feed(desk: Desk, name: str):
@@ -60,7 +63,7 @@ def age_all(desk: Desk) -> None:
 
 def rewritten(desk: Desk) -> set[str]:
     root = desk.feeds_dir
-    return {str(p.relative_to(root)) for p in root.rglob("*.*") if p.stat().st_mtime != OLD}
+    return {name for name in files(desk) if (root / name).stat().st_mtime != OLD}
 
 
 def test_every_feed_of_enabled_rules_tags_and_all_is_written_and_valid(desk: Desk) -> None:
@@ -226,3 +229,48 @@ def test_links_start_with_the_base_url_given_else_feeds_base_url(desk: Desk) -> 
     unset = desk.config.feeds.model_copy(update={"base_url": None})
     with pytest.raises(ValueError, match=r"^feeds.base_url is not set: pass the base_url"):
         build_all(desk.services.sessions, unset, desk.ruleset)
+
+
+def test_hits_a_killed_scan_never_published_are_published_by_the_next(desk: Desk) -> None:
+    clock = FixedClock(T0 + timedelta(hours=1))
+    build_all(desk.services.sessions, desk.config.feeds, desk.ruleset, clock=clock)
+    clock.now += timedelta(hours=1)
+    # A scan that recorded its hits and died before its feeds: nothing built at all.
+    desk.ingest([article("Oil tanker seized", "An oil tanker was seized.")], clock.now)
+    clock.now += timedelta(hours=1)
+    later = clock.now
+    desk.ingest([article("Tripoli quiet", "Tripoli was quiet.")], later)
+    report = build_since(
+        desk.services.sessions, desk.config.feeds, desk.ruleset, later, clock=clock
+    )
+    assert {"rules/oil.xml", "rules/libya.xml"} <= set(report.written)
+    assert feed(desk, "rules/oil.atom").entries[0].title == "Oil tanker seized"
+
+
+def test_feeds_that_cannot_be_written_are_one_error_and_caught_up_later(desk: Desk) -> None:
+    clock = FixedClock(T0 + timedelta(hours=1))
+    build_all(desk.services.sessions, desk.config.feeds, desk.ruleset, clock=clock)
+    clock.now += timedelta(hours=1)
+    desk.ingest([article("Oil tanker seized", "An oil tanker was seized.")], clock.now)
+    blocked = desk.feeds_dir / "rules" / "oil.atom"
+    before = blocked.read_bytes()
+    blocked.unlink()
+    blocked.mkdir()  # the feed cannot be written now
+    with pytest.raises(FeedsWriteError) as caught:
+        build_since(desk.services.sessions, desk.config.feeds, desk.ruleset, clock.now, clock=clock)
+    assert str(caught.value).startswith(f"cannot write the feeds under {desk.feeds_dir}: ")
+    assert "the next scan publishes them" in str(caught.value)
+    blocked.rmdir()
+    blocked.write_bytes(before)  # as it was: without the hit
+    clock.now += timedelta(hours=1)
+    build_since(desk.services.sessions, desk.config.feeds, desk.ruleset, clock.now, clock=clock)
+    assert feed(desk, "rules/oil.atom").entries[0].title == "Oil tanker seized"
+
+
+def test_a_folder_without_a_watermark_gets_every_feed(desk: Desk) -> None:
+    later = T0 + timedelta(days=30)
+    report = build_since(desk.services.sessions, desk.config.feeds, desk.ruleset, later)
+    assert {"rules/libya.xml", "rules/oil.xml", "all.atom"} <= set(report.written)
+    assert feed(desk, "rules/oil.atom").entries  # hits recorded long before `later`
+    again = build_since(desk.services.sessions, desk.config.feeds, desk.ruleset, later)
+    assert again.written == []

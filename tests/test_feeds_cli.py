@@ -27,7 +27,7 @@ def desk(project: Path, database_url: str) -> tuple[Path, str]:
 
 def feed_files(project: Path) -> dict[str, os.stat_result]:
     root = project / "var" / "feeds"
-    return {str(p.relative_to(root)): p.stat() for p in root.rglob("*.*")}
+    return {str(p.relative_to(root)): p.stat() for p in root.rglob("*.*") if p.name[0] != "."}
 
 
 def age(project: Path) -> None:

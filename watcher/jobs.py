@@ -87,7 +87,15 @@ def _scan(
     )
     # The feeds that the hits recorded since `started` touch (none: no file is rewritten).
     feeds = services.config.feeds
-    build_since(services.sessions, feeds, ruleset, started, base_url=base_url, metrics=metrics)
+    build_since(
+        services.sessions,
+        feeds,
+        ruleset,
+        started,
+        base_url=base_url,
+        metrics=metrics,
+        clock=services.clock,
+    )
     if metrics is not None:
         metrics.observe_scan(summary)
     return summary

@@ -1,21 +1,32 @@
 """Build feed files from the database: every feed, or only those new hits touch.
 
 The imperative shell around plan (which feeds), store.feeds (their entries), render (bytes)
-and files (atomic write if changed).
+and files (atomic write if changed). A watermark in feeds.dir says until when every hit is
+in the feeds: an incremental build starts from it, so hits recorded by a scan that was
+killed, or whose feeds could not be written, are published by the next one.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from watcher.config import FeedsConfig
-from watcher.feeds.files import missing, remove_stale, write_if_changed
+from watcher.errors import WatcherError
+from watcher.feeds.files import (
+    missing,
+    read_watermark,
+    remove_stale,
+    write_if_changed,
+    write_watermark,
+)
 from watcher.feeds.plan import OPML_NAME, FeedSpec, Site, plan_feeds, site_of, touched
 from watcher.feeds.render import render_feed, render_opml
 from watcher.metrics import Metrics
@@ -23,6 +34,17 @@ from watcher.rules import RuleSet
 from watcher.store.feeds import feed_items, known_rules, rules_hit_since
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+WATERMARK_MARGIN = timedelta(seconds=5)
+
+
+class FeedsWriteError(WatcherError):
+    """The feed files could not be written (the hits are stored all the same)."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass(slots=True)
@@ -50,14 +72,16 @@ def build_all(
     *,
     base_url: str | None = None,
     metrics: Metrics | None = None,
+    clock: Callable[[], datetime] = utc_now,
 ) -> BuildReport:
     """Rebuild every feed and the OPML; delete the files of rules and tags that are gone.
 
     Links start with `base_url` (see watcher.feeds.address), by default feeds.base_url."""
-    started = time.perf_counter()
+    started, queried = time.perf_counter(), clock()
     specs = plan_feeds(ruleset)
     report = _build(sessions, feeds, _site(ruleset, feeds, base_url), specs, specs)
-    report.removed = remove_stale(feeds.dir, {spec.stem for spec in specs})
+    report.removed = _writing(feeds.dir, lambda: remove_stale(feeds.dir, {s.stem for s in specs}))
+    _writing(feeds.dir, lambda: write_watermark(feeds.dir, queried - WATERMARK_MARGIN))
     return _finish(report, started, "full", metrics)
 
 
@@ -69,17 +93,26 @@ def build_since(
     *,
     base_url: str | None = None,
     metrics: Metrics | None = None,
+    clock: Callable[[], datetime] = utc_now,
 ) -> BuildReport:
-    """After a scan: rebuild the feeds of the rules hit at or after `since` (their tags, `all`),
-    and write any feed whose file is missing (a new rule); the others are left alone."""
-    started = time.perf_counter()
+    """After a scan: rebuild the feeds of the rules hit at or after `since` or the watermark,
+    whichever is earlier (their tags, `all`), and write any feed whose file is missing (a new
+    rule); the others are left alone. Without a watermark (a new feeds folder), every feed."""
+    started, queried = time.perf_counter(), clock()
     specs = plan_feeds(ruleset)
-    with sessions() as session:
-        hit = rules_hit_since(session, since)
-    chosen = {spec.stem: spec for spec in touched(specs, hit)}
-    chosen.update({spec.stem: spec for spec in specs if missing(feeds.dir, spec.stem)})
+    watermark = read_watermark(feeds.dir)
+    if watermark is None:
+        chosen = {spec.stem: spec for spec in specs}
+    else:
+        with sessions() as session:
+            hit = rules_hit_since(session, min(since, watermark))
+        chosen = {spec.stem: spec for spec in touched(specs, hit)}
+        chosen.update({spec.stem: spec for spec in specs if missing(feeds.dir, spec.stem)})
     site = _site(ruleset, feeds, base_url)
     report = _build(sessions, feeds, site, specs, list(chosen.values()))
+    # Every hit recorded before the query is in the feeds now (the margin covers a commit
+    # that lands just after it with an earlier time).
+    _writing(feeds.dir, lambda: write_watermark(feeds.dir, queried - WATERMARK_MARGIN))
     return _finish(report, started, "incremental", metrics)
 
 
@@ -111,10 +144,23 @@ def _build(
 
 
 def _write(feeds: FeedsConfig, name: str, data: bytes, report: BuildReport) -> None:
-    if write_if_changed(feeds.dir / name, data):
+    if _writing(feeds.dir, lambda: write_if_changed(feeds.dir / name, data)):
         report.written.append(name)
     else:
         report.unchanged += 1
+
+
+def _writing(folder: Path, write: Callable[[], T]) -> T:
+    """`write()`, a failure to write under `folder` (full disk, read-only) as one clear
+    error; the watermark stays behind, so the next build publishes what this one could not."""
+    try:
+        return write()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise FeedsWriteError(
+            f"cannot write the feeds under {folder}: {reason} — check the folder's permissions"
+            " and free space; the hits are stored and the next scan publishes them"
+        ) from exc
 
 
 def _finish(report: BuildReport, started: float, kind: str, metrics: Metrics | None) -> BuildReport:

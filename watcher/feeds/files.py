@@ -6,12 +6,16 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Collection
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from watcher.feeds.plan import SUFFIXES
 
 FILE_MODE = 0o644  # readable by a web server running as another user
 FEED_FOLDERS = ("rules", "tags")
+# Not a feed: the server serves only .xml, .atom and .opml files.
+WATERMARK_NAME = ".published-through"
+WATERMARK_STEP = timedelta(minutes=10)
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:
@@ -56,3 +60,22 @@ def remove_stale(root: Path, expected: Collection[str]) -> list[str]:
 
 def missing(root: Path, stem: str) -> bool:
     return not all((root / f"{stem}{suffix}").is_file() for suffix in SUFFIXES)
+
+
+def read_watermark(root: Path) -> datetime | None:
+    """Until when every hit is in the feeds under `root`; None if unknown (a new folder)."""
+    try:
+        text = (root / WATERMARK_NAME).read_text(encoding="utf-8").strip()
+        moment = datetime.fromisoformat(text)
+    except (OSError, ValueError):
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def write_watermark(root: Path, moment: datetime) -> None:
+    """Record that every hit recorded before `moment` is in the feeds. Moved forward only in
+    steps of WATERMARK_STEP, so that builds with nothing new rewrite no file at all (an older
+    watermark is always safe: a build then merely looks at a few more minutes of hits)."""
+    known = read_watermark(root)
+    if known is None or moment - known >= WATERMARK_STEP:
+        write_if_changed(root / WATERMARK_NAME, moment.isoformat().encode("ascii"))

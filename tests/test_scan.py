@@ -16,8 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from support import CORPUS, EXAMPLE, write
 
+from watcher.articles.discover import FoundFile, read_found
 from watcher.errors import SeedsDirError
-from watcher.scan import ScanSettings, run_scan
+from watcher.scan import ReadBytes, ScanSettings, run_scan
 from watcher.services import utc_now
 from watcher.store.articles import count_articles
 from watcher.store.files import count_files
@@ -48,11 +49,11 @@ class CountingReader:
         self.paths: list[Path] = []
         self.fail_on = fail_on or set()
 
-    def __call__(self, path: Path) -> bytes:
-        self.paths.append(path)
-        if path.name in self.fail_on:
+    def __call__(self, found: FoundFile, limit: int) -> bytes:
+        self.paths.append(found.path)
+        if found.path.name in self.fail_on:
             raise PermissionError(13, "Permission denied")
-        return path.read_bytes()
+        return read_found(found, limit)
 
 
 @pytest.fixture
@@ -64,7 +65,7 @@ def seeds(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def scan(sessions: sessionmaker[Session], seeds: Path) -> Callable[..., object]:
-    def run(read_bytes: Callable[[Path], bytes] = Path.read_bytes, **overrides: object) -> object:
+    def run(read_bytes: ReadBytes = read_found, **overrides: object) -> object:
         return run_scan(
             sessions, settings(seeds, **overrides), clock=utc_now, read_bytes=read_bytes
         )
@@ -215,17 +216,27 @@ def test_bad_file_is_recorded_and_does_not_stop_the_scan(
     assert reason in failures[0].reason
 
 
-def test_bad_file_is_retried_only_when_it_changes(sessions, seeds, scan) -> None:
+def test_a_bad_file_is_read_again_at_every_scan_until_it_ingests(sessions, seeds, scan) -> None:
     path = write(seeds / "empty.txt", b"")
+    write(seeds / "good.txt", plain("A good story"))
     scan()
     reader = CountingReader()
     again = scan(read_bytes=reader)
-    assert reader.paths == []
+    assert [p.name for p in reader.paths] == ["empty.txt"]  # the good file is not read again
     # Still failing, so still counted, and not as unchanged: the counts match `watcher errors`.
-    assert (again.errors, again.unchanged) == (1, 0)
+    assert (again.errors, again.unchanged) == (1, 1)
     write(path, plain("Now it has text"), age_s=30)
     summary = scan()
     assert (summary.new, summary.errors) == (1, 0)
+    with sessions() as session:
+        assert list_errors(session) == []
+
+
+def test_a_file_too_big_ingests_once_the_limit_is_raised(sessions, seeds, scan) -> None:
+    write(seeds / "long.txt", plain("A long story", "word " * 400))
+    assert scan(max_file_size=100).errors == 1
+    raised = scan(max_file_size=10_000)  # the file itself did not change
+    assert (raised.new, raised.errors) == (1, 0)
     with sessions() as session:
         assert list_errors(session) == []
 
@@ -492,3 +503,56 @@ def test_a_stop_between_batches_keeps_what_was_stored_and_leaves_the_rest_waitin
         assert count_articles(session) == 2
     rest = run_scan(sessions, settings(seeds), clock=utc_now)
     assert (rest.new, rest.unchanged, rest.waiting) == (3, 2, 0)
+
+
+def test_a_file_swapped_for_a_link_outside_while_scanned_is_refused(
+    sessions, seeds, scan, tmp_path: Path
+) -> None:
+    secret = write(tmp_path / "secret.txt", plain("Secret memo", "Not for the feeds."))
+    victim = write(seeds / "victim.txt", plain("Innocent story"))
+
+    def swapping(found: FoundFile, limit: int) -> bytes:
+        # Between the walk and the read, the file becomes a link to a file outside seeds_dir.
+        victim.unlink()
+        victim.symlink_to(secret)
+        return read_found(found, limit)
+
+    summary = scan(read_bytes=swapping)
+    assert (summary.new, summary.errors) == (0, 1)
+    assert problems(sessions) == [
+        (
+            "victim.txt",
+            "error",
+            "the file was replaced while being read; it is read again at the next scan",
+        )
+    ]
+    assert counts(sessions)[0] == 0
+
+
+def test_one_strange_file_never_stops_the_scan(sessions, seeds, scan) -> None:
+    write(seeds / "deep.json", "[" * 3_000 + "]" * 3_000)
+    write(seeds / "surrogate.json", '{"title": "\\ud800 Libya", "body": "x"}')
+    write(seeds / os.fsdecode(b"bad\xff.txt"), plain("Odd name"))
+    (seeds / "self").symlink_to(seeds / "self")  # a loop
+    (seeds / "fifo.txt").unlink(missing_ok=True)
+    os.mkfifo(seeds / "fifo.txt")
+    os.utime(seeds / "fifo.txt", (0, 0))
+    write(seeds / "good.txt", plain("Good story"))
+    summary = scan()
+    assert (summary.new, summary.errors) == (3, 1)
+    assert problems(sessions) == [
+        (
+            "deep.json",
+            "error",
+            "JSON nested too deep to be an article (arrays or objects inside each other"
+            " thousands of times)",
+        )
+    ]
+    with sessions() as session:
+        rows = session.execute(select(ArticleVersionRow.path, ArticleVersionRow.title))
+        titles = {path: title for path, title in rows}  # noqa: C416 - a Result is not a mapping
+    assert titles == {
+        "bad\\xff.txt": "Odd name",
+        "good.txt": "Good story",
+        "surrogate.json": "\ufffd Libya",
+    }

@@ -12,7 +12,13 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from watcher.articles import ARTICLE_SUFFIXES, ReadContext, read_article
-from watcher.articles.discover import FoundFile, describe_problem, discover
+from watcher.articles.discover import (
+    FileChangedError,
+    FoundFile,
+    describe_problem,
+    discover,
+    read_found,
+)
 from watcher.errors import IngestError, SeedsDirError
 from watcher.model import Fingerprint, Reading
 from watcher.store.articles import Located, StoredVersion, StoreOutcome, store_articles
@@ -34,7 +40,7 @@ BATCH_SIZE = 500
 SHOWN_WARNINGS = 3
 
 Clock = Callable[[], datetime]
-ReadBytes = Callable[[Path], bytes]
+ReadBytes = Callable[[FoundFile, int], bytes]  # a found file, the size limit
 RecordHits = Callable[[Session, Sequence[StoredVersion], datetime], int]
 Progress = Callable[[int, int], None]
 
@@ -95,7 +101,7 @@ def run_scan(
     settings: ScanSettings,
     *,
     clock: Clock,
-    read_bytes: ReadBytes = Path.read_bytes,
+    read_bytes: ReadBytes = read_found,
     record_hits: RecordHits | None = None,
     progress: Progress | None = None,
     stop: Callable[[], bool] | None = None,
@@ -103,6 +109,8 @@ def run_scan(
 ) -> ScanSummary:
     """Archive every new or changed settled file under seeds_dir; return the summary.
 
+    Files that failed are read again at every scan, changed or not (they are few): a fix
+    that leaves the file as it was, a `chmod` or a higher `scan.max_file_size`, takes effect.
     `stop`, asked before each batch, ends the scan early; the files left are counted as
     waiting (the next scan reads them)."""
     started_at, started = clock(), time.perf_counter()
@@ -112,9 +120,11 @@ def run_scan(
     found = _discover(settings.seeds_dir)
     altered = [f for f in found if known.get(f.key) != f.fingerprint]
     todo = [f for f in altered if _settled(f, settings, started_at)]
+    waiting = len(altered) - len(todo)
+    todo += [f for f in found if f.key in failing and known.get(f.key) == f.fingerprint]
     # A failing file left as it was is counted with the errors, not as unchanged.
     unchanged = sum(known.get(f.key) == f.fingerprint and f.key not in failing for f in found)
-    totals = _Totals(unchanged=unchanged, waiting=len(altered) - len(todo))
+    totals = _Totals(unchanged=unchanged, waiting=waiting)
     _forget_vanished(sessions, set(known) - {f.key for f in found})
     report = progress or _no_progress
     report(0, len(todo))
@@ -197,7 +207,9 @@ def _read_file(found: FoundFile, settings: ScanSettings, read_bytes: ReadBytes) 
             "raise scan.max_file_size or split the file"
         )
     try:
-        data = read_bytes(found.path)
+        data = read_bytes(found, settings.max_file_size)
+    except FileChangedError as exc:
+        raise IngestError(str(exc)) from exc
     except OSError as exc:
         raise IngestError(f"cannot read the file: {exc.strerror or exc}") from exc
     mtime = datetime.fromtimestamp(found.fingerprint.mtime_ns / 1e9, settings.timezone)

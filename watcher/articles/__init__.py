@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
@@ -49,13 +50,25 @@ def read_article(path: Path, data: bytes, ctx: ReadContext) -> Reading:
         reading = read_json(text, ctx)
     else:
         reading = read_html(text, ctx)
-    return replace(reading, articles=tuple(_without_nul(a) for a in reading.articles))
+    return replace(reading, articles=tuple(_storable(a) for a in reading.articles))
 
 
-def _without_nul(article: Article) -> Article:
-    """NUL can arrive through escapes (JSON "\\u0000"); no database text column takes it."""
+# NUL and lone surrogates can arrive through escapes (JSON "\\u0000", "\\ud800"): no database
+# text column takes them (PostgreSQL refuses both; a surrogate cannot even be encoded).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _storable(article: Article) -> Article:
+    """The article without NUL (dropped) and lone surrogates (U+FFFD, the replacement)."""
     texts = (article.title, article.lead, article.body, article.source, article.url or "")
-    if not any("\x00" in text for text in texts):
+    if not any(_UNSTORABLE.search(text) for text in (*texts, *article.tags)):
         return article
-    title, lead, body, source, url = (text.replace("\x00", "") for text in texts)
-    return replace(article, title=title, lead=lead, body=body, source=source, url=url or None)
+    title, lead, body, source, url = (_clean(text) for text in texts)
+    tags = tuple(_clean(tag) for tag in article.tags)
+    return replace(
+        article, title=title, lead=lead, body=body, source=source, url=url or None, tags=tags
+    )
+
+
+def _clean(text: str) -> str:
+    return _UNSTORABLE.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", text)

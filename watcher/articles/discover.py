@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatch
@@ -110,4 +111,32 @@ def _found(root: Path, path: Path) -> FoundFile | None:
     except OSError:
         return None
     fingerprint = Fingerprint(stat.st_size, stat.st_mtime_ns, stat.st_ino)
-    return FoundFile(path, path.relative_to(root).as_posix(), fingerprint)
+    return FoundFile(path, archive_name(path.relative_to(root).as_posix()), fingerprint)
+
+
+def archive_name(relative: str) -> str:
+    """A file's name as the archive keeps it: bytes that are not UTF-8 (a name written in
+    another encoding) spelled as `\\xff`, since no database text column takes them raw."""
+    return os.fsencode(relative).decode("utf-8", errors="backslashreplace")
+
+
+def read_found(found: FoundFile, limit: int) -> bytes:
+    """The bytes of a file found by `discover`, checking that what was opened is the file
+    that was found: a file swapped for a link to somewhere else since (or for a FIFO, or
+    grown past `limit`) is refused, and read again at the next scan."""
+    with open(found.path, "rb") as handle:
+        opened = os.fstat(handle.fileno())
+        if not stat.S_ISREG(opened.st_mode) or opened.st_ino != found.fingerprint.inode:
+            raise FileChangedError(
+                "the file was replaced while being read; it is read again at the next scan"
+            )
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise FileChangedError(
+            f"the file grew past scan.max_file_size ({limit:,} bytes) while being read"
+        )
+    return data
+
+
+class FileChangedError(OSError):
+    """What was opened is not the file that was found (or no longer fits the limit)."""

@@ -24,6 +24,11 @@ def read_json(text: str, ctx: ReadContext) -> Reading:
         raise IngestError(
             f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         ) from exc
+    except RecursionError as exc:
+        raise IngestError(
+            "JSON nested too deep to be an article (arrays or objects inside each other"
+            " thousands of times)"
+        ) from exc
     if isinstance(document, dict):
         items = [("JSON object", document)]
     elif not isinstance(document, list):

@@ -51,3 +51,12 @@ def test_human_lines_and_quiet_libraries() -> None:
     logging.getLogger("apscheduler.scheduler").info("Added job")
     [line] = stream.getvalue().splitlines()
     assert line.endswith(" WARNING watcher.test: reload failed: x")
+
+
+def test_human_lines_spell_out_control_characters() -> None:
+    stream = io.StringIO()
+    configure_logging("human", stream=stream)
+    logging.getLogger("watcher.scan").warning("%s: empty file", "seeds/\x1b]0;PWNED\x07.txt")
+    assert stream.getvalue().rstrip().endswith(
+        "watcher.scan: seeds/\\x1b]0;PWNED\\x07.txt: empty file"
+    )

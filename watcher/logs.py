@@ -12,6 +12,8 @@ import sys
 from datetime import UTC, datetime
 from typing import IO, Literal
 
+from watcher.terminal import visible
+
 LogFormat = Literal["human", "json"]
 HUMAN = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -32,6 +34,14 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class HumanFormatter(logging.Formatter):
+    """`time LEVEL logger: message`, control characters of the message spelled out (a path
+    or an article's text in a log line must not drive the terminal or the journal viewer)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return visible(super().formatMessage(record))
+
+
 def configure_logging(
     log_format: LogFormat = "human", *, debug: bool = False, stream: IO[str] | None = None
 ) -> None:
@@ -40,7 +50,7 @@ def configure_logging(
     if log_format == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter(HUMAN, datefmt="%Y-%m-%d %H:%M:%S"))
+        handler.setFormatter(HumanFormatter(HUMAN, datefmt="%Y-%m-%d %H:%M:%S"))
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.INFO, handlers=[handler], force=True
     )

@@ -109,3 +109,24 @@ def test_csv_lists_matched_words_and_neutralises_formulas(desk: Desk) -> None:
     [hit] = [h for h in hits_json(desk) if h["path"] == "evil.txt"]
     assert hit["title"] == title  # JSON is data, not a spreadsheet: kept as it is
     assert {"field": "title", "start": 39, "end": 42, "text": "oil"} in hit["matches"]  # type: ignore[operator]
+
+
+ESCAPES = "\x1b]0;PWNED\x07\x1b[2J"
+
+
+def test_terminal_escapes_in_an_article_never_reach_the_terminal(desk: Desk) -> None:
+    rules_yaml(desk, "rules:\n  - name: oil\n    query: oil\n")
+    write(
+        desk[0] / "seeds" / f"{ESCAPES}.txt",
+        seeds_article(f"{ESCAPES}Oil rises", "5/21/2021, 9:00:00 AM", "Oil."),
+    )
+    run(desk, "scan")
+    for output in (
+        run(desk, "hits").stdout,
+        run(desk, "hits", "--format", "csv").stdout,
+        run(desk, "rules", "test", "oil").stdout,
+    ):
+        assert "\x1b" not in output
+        assert "\x07" not in output
+    assert "\\x1b]0;PWNED\\x07\\x1b[2J" in run(desk, "hits", "--format", "csv").stdout
+    assert "\\u001b" in run(desk, "hits", "--format", "json").stdout  # JSON escapes it itself

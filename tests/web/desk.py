@@ -19,7 +19,7 @@ from watcher.store.articles import Located, store_articles
 
 BASE_URL = "http://feeds.example.org:8080/"
 # Article text that tries everything: markup, CDATA ends, control characters, RTL override.
-HOSTILE_TITLE = "Libya <script>alert('t')</script> ]]> \u202eطرابلس\x01"  # noqa: RUF001 - RTL text on purpose
+HOSTILE_TITLE = "Libya <script>alert('t')</script> ]]> \u202eطرابلس\x01\x1b]0;PWNED\x07"  # noqa: RUF001 - RTL text on purpose
 HOSTILE_BODY = (
     "Libya <script>alert('b')</script> <img src=x onerror=alert(1)> <b><i>broken <p <a href='\">"
     " ]]> &amp; &bogus; \x02\x1f\x7f\ufffe ليبيا עברית " + "long " * 4000 + "Tripoli"

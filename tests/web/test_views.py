@@ -180,7 +180,8 @@ def test_hostile_text_is_escaped_in_pages_and_served_feeds(
         assert b"<img" not in reply.body
         assert b"<b>" not in reply.body
         assert b"javascript:" not in reply.body
-        assert b"\x02" not in reply.body
+        for control in (b"\x01", b"\x02", b"\x07", b"\x1b"):  # ESC, BEL: terminal controls
+            assert control not in reply.body
         assert_valid_html(reply.body)
         html = lxml.html.fromstring(reply.body)
         assert html.cssselect("script") == []

@@ -13,6 +13,7 @@ from watcher.errors import ConfigError
 from watcher.jobs import outbox_for
 from watcher.store.digests import list_digests
 from watcher.subscribers import Subscriber
+from watcher.terminal import visible
 
 
 @click.group()
@@ -81,7 +82,7 @@ def send_command(state: CliState, address: str | None, retry_failed: bool) -> No
     outbox = _outbox(state)
     results = send_now(outbox, subscribers, ignore_backoff=True, retry_failed=retry_failed)
     for result in results:
-        click.echo(result_line(result))
+        click.echo(visible(result_line(result)))
     if not results:
         click.echo("nothing to send")
     if any(result.outcome != "sent" for result in results):

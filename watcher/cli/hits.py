@@ -12,12 +12,13 @@ import click
 from rich.table import Table
 
 from watcher.cli.options import DURATION
-from watcher.cli.output import console, echo_json, iso
+from watcher.cli.output import cell, console, echo_json, iso
 from watcher.cli.state import CliState, pass_state
 from watcher.errors import ConfigError
 from watcher.model import TEXT_FIELDS, Span
 from watcher.store.feeds import known_rules
 from watcher.store.hits import HitView, count_matching_hits, list_hits
+from watcher.terminal import visible
 
 CSV_COLUMNS = [
     "rule",
@@ -133,9 +134,9 @@ def _echo_table(found: list[HitView]) -> None:
         (
             hit.published.strftime("%Y-%m-%d %H:%M"),
             hit.rule + (" (backfill)" if hit.backfill else ""),
-            " ".join(hit.title.split()),
-            ", ".join(matched_words(hit.matches)),
-            " ".join(hit.source.split()),
+            cell(hit.title),
+            cell(", ".join(matched_words(hit.matches))),
+            cell(hit.source),
         )
         for hit in found
     ]
@@ -153,8 +154,9 @@ def _echo_table(found: list[HitView]) -> None:
 
 
 def csv_cell(value: object) -> str:
-    """A CSV cell a spreadsheet shows as text: a leading formula character is quoted away."""
-    text = "" if value is None else str(value)
+    """A CSV cell a spreadsheet shows as text (a leading formula character is quoted away)
+    and a terminal shows as text (control characters spelled out)."""
+    text = visible("" if value is None else str(value))
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 

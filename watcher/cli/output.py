@@ -12,10 +12,17 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from watcher.terminal import visible
+
 if TYPE_CHECKING:
     from rich.console import Console
 
 PIPE_WIDTH = 200
+
+
+def cell(value: object) -> str:
+    """A table cell: on one line, visible."""
+    return " ".join(visible("" if value is None else str(value)).split())
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -30,7 +37,7 @@ def echo_pairs(rows: Sequence[tuple[str, Any]]) -> None:
     """`name  value` lines, the values aligned."""
     width = max((len(name) for name, _ in rows), default=0)
     for name, value in rows:
-        click.echo(f"{name:<{width}}  {'' if value is None else value}".rstrip())
+        click.echo(f"{name:<{width}}  {cell(value)}".rstrip())
 
 
 def echo_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -40,7 +47,7 @@ def echo_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequenc
     for column in columns:
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(*("" if cell is None else str(cell) for cell in row))
+        table.add_row(*(cell(value) for value in row))
     console().print(table)
 
 

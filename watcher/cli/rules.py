@@ -24,6 +24,7 @@ from watcher.query.compile import CompiledQuery, compile_query
 from watcher.rules import Rule, RuleSet
 from watcher.store.articles import ArchiveSpan, archive_span, latest_versions
 from watcher.subscribers import Subscriber
+from watcher.terminal import visible
 from watcher.units import format_duration
 
 EXCERPT_WIDTH = 240
@@ -42,12 +43,12 @@ def check(state: CliState) -> None:
     """Validate every rule file; list each rule with its query as parsed, fully parenthesized."""
     ruleset = state.ruleset()
     for warning in ruleset.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(f"warning: {visible(warning)}", err=True)
     for rule in ruleset.rules:
-        click.echo("\n".join(_rule_lines(rule)))
+        click.echo(visible("\n".join(_rule_lines(rule))))
     now = datetime.now(UTC)
     for subscriber in ruleset.subscribers:
-        click.echo("\n".join(_subscriber_lines(subscriber, now)))
+        click.echo(visible("\n".join(_subscriber_lines(subscriber, now))))
     subscribers = len(ruleset.subscribers)
     tail = f", {subscribers} subscriber{'' if subscribers == 1 else 's'}" if subscribers else ""
     click.echo(f"{len(ruleset.rules)} rules{tail} OK")
@@ -164,10 +165,10 @@ def _from_files(config: Config, files: tuple[Path, ...]) -> Iterator[Candidate]:
         try:
             reading = read_article(path, path.read_bytes(), context)
         except WatcherError as exc:
-            click.echo(f"warning: {path}: {exc.message}", err=True)
+            click.echo(f"warning: {visible(f'{path}: {exc.message}')}", err=True)
             continue
         for warning in reading.warnings:
-            click.echo(f"warning: {path}: {warning}", err=True)
+            click.echo(f"warning: {visible(f'{path}: {warning}')}", err=True)
         for article in reading.articles:
             yield str(path), None, article
 

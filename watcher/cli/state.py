@@ -29,8 +29,10 @@ class ReportedError(click.ClickException):
         self.exit_code = int(error.exit_code)  # type: ignore[misc] # per instance, by design
 
     def show(self, file: IO[Any] | None = None) -> None:
+        from watcher.terminal import visible  # noqa: PLC0415 - only when an error is shown
+
         for line in self.message.splitlines():
-            click.echo(f"error: {line}", err=True)
+            click.echo(f"error: {visible(line)}", err=True)
 
 
 @dataclass

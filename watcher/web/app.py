@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from prometheus_client import CollectorRegistry
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
@@ -17,6 +18,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from watcher.feeds.text import xml_safe
 from watcher.metrics import ArchiveCollector, Metrics
 from watcher.rules import RuleSet
 from watcher.services import Services
@@ -76,12 +78,23 @@ class SecureAndCount:
         await self.app(scope, receive, send_with_headers)
 
 
+def without_controls(value: object) -> object:
+    """Every value a page shows, without control characters (ESC, BEL...): they have no
+    place in HTML, and copied from a page into a terminal they would drive it."""
+    if isinstance(value, Markup):
+        return Markup(xml_safe(str(value)))  # noqa: S704 - already escaped; only removing
+    if isinstance(value, str):
+        return xml_safe(value)
+    return value
+
+
 def _templates() -> Environment:
     environment = Environment(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=without_controls,
     )
     environment.filters["when"] = format_time
     return environment

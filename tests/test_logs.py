@@ -57,6 +57,8 @@ def test_human_lines_spell_out_control_characters() -> None:
     stream = io.StringIO()
     configure_logging("human", stream=stream)
     logging.getLogger("watcher.scan").warning("%s: empty file", "seeds/\x1b]0;PWNED\x07.txt")
-    assert stream.getvalue().rstrip().endswith(
-        "watcher.scan: seeds/\\x1b]0;PWNED\\x07.txt: empty file"
+    assert (
+        stream.getvalue()
+        .rstrip()
+        .endswith("watcher.scan: seeds/\\x1b]0;PWNED\\x07.txt: empty file")
     )

@@ -13,6 +13,7 @@ from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.reader import ReaderError
 
 from watcher.errors import ConfigError, ConfigErrors, Location, RuleError
 
@@ -28,15 +29,70 @@ def load_yaml(path: Path, *, shown_as: str | Path | None = None) -> Any:
 
 
 def parse_yaml(text: str, *, shown: str | Path) -> Any:
+    """One YAML 1.2 document with positions; syntax errors, characters YAML refuses (NUL) and
+    alias bombs are one-line ConfigErrors."""
     yaml = YAML(typ="rt")
     yaml.version = (1, 2)
     try:
-        return yaml.load(text)
+        document = yaml.load(text)
+        check_expansion(document, shown=shown)
+    except RecursionError as exc:
+        raise ConfigError(
+            "values nested thousands deep — this is not a watcher config", Location(shown)
+        ) from exc
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
         location = Location(shown, mark.line + 1, mark.column + 1) if mark else Location(shown)
         raise ConfigError(f"YAML syntax: {problem} — fix the YAML syntax", location) from exc
+    except ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character))
+        raise ConfigError(
+            f"character U+{code:04X} is not allowed in YAML — remove it",
+            Location(shown, line, col),
+        ) from exc
+    return document
+
+
+# How many more values a document may stand for once its aliases (`*name`) are followed
+# than it holds: an alias shares a value, a "billion laughs" file multiplies them.
+EXPANSION_ALLOWANCE = 100_000
+
+
+def check_expansion(document: Any, *, shown: str | Path) -> None:
+    """Refuse a document whose aliases would expand it by more than EXPANSION_ALLOWANCE
+    values: walking it (validating it) would take hours and gigabytes."""
+    expanded, held = expansion(document)
+    if expanded - held > EXPANSION_ALLOWANCE:
+        raise ConfigError(
+            f"YAML aliases (*name) would expand this file to {expanded:,} values — use fewer"
+            " aliases, or write the values out",
+            Location(shown),
+        )
+
+
+def expansion(document: Any) -> tuple[int, int]:
+    """How many values `document` stands for with its aliases followed, and how many it
+    holds (each written value once); in time linear in what it holds."""
+    sizes: dict[int, int] = {}
+    held = 0  # values written in the document, each once
+
+    def size(node: Any) -> int:
+        nonlocal held
+        if not isinstance(node, Mapping | list):
+            return 1
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        children = list(node.values() if isinstance(node, Mapping) else node)
+        held += 1 + sum(not isinstance(child, Mapping | list) for child in children)
+        sizes[id(node)] = 1  # a value that holds itself counts once
+        sizes[id(node)] = total = 1 + sum(size(child) for child in children)
+        return total
+
+    return size(document), held
 
 
 def position(node: Any, loc: Sequence[int | str]) -> tuple[int, int] | None:

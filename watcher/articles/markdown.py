@@ -13,6 +13,7 @@ from watcher.articles.decode import tidy_block
 from watcher.articles.json_ import article_from_record, text_field
 from watcher.errors import IngestError
 from watcher.model import Reading
+from watcher.yamlsource import EXPANSION_ALLOWANCE, expansion
 
 if TYPE_CHECKING:
     from ruamel.yaml.nodes import ScalarNode
@@ -63,12 +64,19 @@ def _load_yaml(source: str) -> dict[str, object]:
     yaml.Constructor = _Constructor
     try:
         loaded = yaml.load(source)
+        expanded, held = expansion(loaded)
+    except RecursionError as exc:
+        raise IngestError("front matter nested thousands deep") from exc
     except MarkedYAMLError as exc:
         raise IngestError(_yaml_reason(exc)) from exc
     except YAMLError as exc:
         raise IngestError(f"invalid front matter: {exc}") from exc
     if loaded is None:
         return {}
+    if expanded - held > EXPANSION_ALLOWANCE:
+        raise IngestError(
+            f"front matter aliases (*name) would expand to {expanded:,} values — write them out"
+        )
     if not isinstance(loaded, dict):
         kind = type(loaded).__name__
         raise IngestError(f"front matter must be a mapping of keys to values, not {kind}")

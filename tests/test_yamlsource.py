@@ -1,0 +1,76 @@
+"""YAML as watcher reads it: alias bombs, forbidden characters and deep nesting are one-line
+errors, never a hang or a traceback."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from support import write
+
+from watcher.articles import ReadContext, read_article
+from watcher.config import load_config
+from watcher.errors import ConfigError, IngestError
+from watcher.rules import load_rules
+from watcher.yamlsource import parse_yaml
+
+
+def bomb(levels: int = 9) -> str:
+    """The "billion laughs": each alias list holds nine of the one before."""
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    previous = "a"
+    for name in "bcdefghijklmnop"[:levels]:
+        lines.append(f"{name}: &{name} [{', '.join(f'*{previous}' for _ in range(9))}]")
+        previous = name
+    return "\n".join(lines) + "\n"
+
+
+def test_an_alias_bomb_in_a_rule_file_is_refused_at_once(tmp_path: Path) -> None:
+    path = write(tmp_path / "rules.yaml", bomb() + "rules: []\n")
+    with pytest.raises(ConfigError) as caught:
+        load_rules([path])
+    assert str(caught.value) == (
+        f"{path}: YAML aliases (*name) would expand this file to 4,412,961,507 values —"
+        " use fewer aliases, or write the values out"
+    )
+
+
+def test_an_alias_bomb_in_the_config_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path / "config" / "watcher.yaml", bomb())
+    with pytest.raises(ConfigError, match="YAML aliases"):
+        load_config(path, environ={})
+
+
+def test_ordinary_aliases_are_fine() -> None:
+    document = parse_yaml(
+        "tags: &mena [mena, libya]\nrules:\n  - {name: a, query: x, tags: *mena}\n", shown="r"
+    )
+    assert list(document["rules"][0]["tags"]) == ["mena", "libya"]
+
+
+def test_a_nul_byte_is_one_line_at_its_place(tmp_path: Path) -> None:
+    path = write(tmp_path / "rules.yaml", "rules:\n  - name: a\x00\n    query: x\n")
+    with pytest.raises(ConfigError) as caught:
+        load_rules([path])
+    assert str(caught.value) == f"{path}:2:12: character U+0000 is not allowed in YAML — remove it"
+
+
+def test_nesting_thousands_deep_is_refused() -> None:
+    with pytest.raises(ConfigError, match="nested thousands deep"):
+        parse_yaml("a: " + "[" * 5_000 + "]" * 5_000 + "\n", shown="deep.yaml")
+
+
+@pytest.mark.parametrize(
+    ("front", "reason"),
+    [
+        pytest.param(bomb(), "front matter aliases (*name) would expand to", id="bomb"),
+        pytest.param("a: " + "[" * 5_000 + "]" * 5_000 + "\n", "nested thousands deep", id="deep"),
+    ],
+)
+def test_hostile_front_matter_is_an_error_for_that_file(front: str, reason: str) -> None:
+    context = ReadContext(UTC, "Desk", datetime(2026, 1, 1, tzinfo=UTC))
+    text = f"---\n{front}---\n# Libya\n\nBody.\n"
+    with pytest.raises(IngestError) as caught:
+        read_article(Path("story.md"), text.encode(), context)
+    assert reason in caught.value.message

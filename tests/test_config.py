@@ -94,6 +94,11 @@ def test_config_path_lookup_order(tmp_path: Path) -> None:
 
 CONFIG_ERRORS = [
     pytest.param(
+        "scan:\n  settle: .inf\n",
+        '2:3: scan.settle: expected a duration of at most 1000y, got "inf"',
+        id="settle-infinite",
+    ),
+    pytest.param(
         "mail:\n  smtp:\n    host: smtp.example.org\n    timeout: 0s\n",
         '4:5: mail.smtp.timeout: expected a time above zero, like "30s"',
         id="smtp-timeout-zero",

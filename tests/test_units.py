@@ -33,6 +33,26 @@ def test_a_bad_duration_says_what_was_expected(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param("99999999999999d", id="days"),
+        pytest.param("1001y", id="years"),
+        pytest.param(float("inf"), id="yaml-inf"),
+        pytest.param(10**20, id="seconds"),
+    ],
+)
+def test_a_duration_too_long_is_refused_not_overflowed(value: object) -> None:
+    with pytest.raises(ValueError, match="expected a duration of at most 1000y"):
+        parse_duration(value)
+    assert parse_duration("1000y").days == 365_000
+
+
+def test_not_a_number_is_not_a_duration() -> None:
+    with pytest.raises(ValueError, match='expected a duration like "2s", got "nan"'):
+        parse_duration(float("nan"))
+
+
+@pytest.mark.parametrize(
     ("delta", "text"),
     [
         pytest.param(timedelta(days=365), "1y", id="year"),

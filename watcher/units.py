@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import timedelta
 
@@ -28,18 +29,27 @@ _SIZE_UNITS = {
 }
 
 
+# Longer periods reach past the calendar's start when taken from today ("--since 1000000y").
+MAX_DURATION = timedelta(days=365 * 1000)
+
+
 def parse_duration(value: object) -> timedelta:
-    """`2s`, `90s`, `1h30m`, `7d`, `2w`, `1y` (365 days) or a number of seconds; ValueError says
-    what was expected."""
+    """`2s`, `90s`, `1h30m`, `7d`, `2w`, `1y` (365 days) or a number of seconds, at most 1000
+    years; ValueError says what was expected."""
     if isinstance(value, timedelta):
-        return value
+        return _bounded(value.total_seconds(), value)
     if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
-        return timedelta(seconds=value)
+        return _bounded(float(value), value)
     text = str(value).strip().replace(" ", "")
     parts = _DURATION_PART.findall(text)
     if not text or "".join(n + u for n, u in parts) != text:
         raise ValueError(f'expected a duration like "2s", got "{value}"')
-    seconds = sum(float(n) * _DURATION_UNITS[u] for n, u in parts)
+    return _bounded(sum(float(n) * _DURATION_UNITS[u] for n, u in parts), value)
+
+
+def _bounded(seconds: float, given: object) -> timedelta:
+    if not math.isfinite(seconds) or seconds > MAX_DURATION.total_seconds():
+        raise ValueError(f'expected a duration of at most 1000y, got "{given}"')
     return timedelta(seconds=seconds)
 
 

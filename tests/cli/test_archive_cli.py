@@ -243,3 +243,37 @@ def test_missing_seeds_dir_is_one_line_and_exit_1(project: Path) -> None:
         "config at your articles folder"
     ]
     assert result.stdout == ""
+
+
+def test_a_database_that_fails_is_one_line_without_statements(project: Path) -> None:
+    (project / "var" / "watcher.db").write_bytes(b"this is not a database at all" * 100)
+    result = run_cli(project, "status")
+    assert result.exit_code == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: cannot open the database ")
+    assert "file is not a database" in line
+
+
+def test_init_into_a_folder_it_cannot_write_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("a file, not a folder", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["init", str(blocker / "desk")])
+    assert result.exit_code == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"error: cannot write into {blocker / 'desk'}: ")
+    assert line.endswith("— choose a folder you can write to")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["hits", "--since", "99999999999999d"], id="since"),
+        pytest.param(["hits", "--limit", "99999999999999999999"], id="limit"),
+        pytest.param(["rules", "backfill", "libya", "--since", "99999999999d"], id="backfill"),
+    ],
+)
+def test_absurd_options_are_usage_errors(project: Path, args: list[str]) -> None:
+    result = run_cli(project, *args)
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "Error: Invalid value for" in result.stderr

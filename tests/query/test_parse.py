@@ -202,6 +202,9 @@ def test_positions_do_not_affect_equality() -> None:
         pytest.param('x "a b"~1.5', "whole number", 1, 8, id="near-fraction"),
         pytest.param("~", 'unexpected "~"', 1, 1, id="lone-tilde"),
         pytest.param("a\\", "backslash", 1, 2, id="trailing-backslash"),
+        pytest.param("(" * 500 + "a" + ")" * 500, "nests more than 100 levels", 1, 1, id="parens"),
+        pytest.param("NOT " * 500 + "a", "nests more than 100 levels", 1, 1, id="nots"),
+        pytest.param("- " * 3000 + "a", "nests more than 100 levels", 1, 1, id="minuses"),
     ],
 )
 def test_errors(query: str, message: str, line: int, col: int) -> None:

@@ -33,6 +33,7 @@ CSV_COLUMNS = [
 ]
 TABLE_COLUMNS = ("published", "rule", "title", "matched", "source")
 RULE_WIDTH = 20
+MAX_LIMIT = 1_000_000_000
 COLUMN_GAP = 2
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -43,7 +44,11 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 @click.option("--tag", "tags", multiple=True, help="Only rules with this tag (repeatable).")
 @click.option("--since", type=DURATION, help="Only hits recorded within this period, e.g. 7d.")
 @click.option(
-    "--limit", type=click.IntRange(min=0), default=100, show_default=True, help="0: all of them."
+    "--limit",
+    type=click.IntRange(min=0, max=MAX_LIMIT),
+    default=100,
+    show_default=True,
+    help="0: all of them.",
 )
 @click.option(
     "--format",

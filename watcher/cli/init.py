@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from watcher.errors import ConfigError, Location
+from watcher.errors import ConfigError, Location, WatcherError
 
 SKELETON = files("watcher") / "skeleton"
 
@@ -29,11 +29,17 @@ def init(directory: Path) -> None:
             "already exists; watcher init never overwrites — remove it or choose another folder",
             Location(directory / clashes[0]),
         )
-    for rel, source in planned:
-        target = directory / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(source.read_bytes())
-    (directory / "var").mkdir(parents=True, exist_ok=True)
+    try:
+        for rel, source in planned:
+            target = directory / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(source.read_bytes())
+        (directory / "var").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WatcherError(
+            f"cannot write into {directory}: {exc.strerror or exc} — choose a folder you can"
+            " write to"
+        ) from exc
     folder = shlex.quote(str(directory))
     click.echo(
         f"wrote {len(planned)} files into {directory}; next: cd {folder} && {command_name()} scan"

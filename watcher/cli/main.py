@@ -70,15 +70,31 @@ class WatcherGroup(click.Group):
             formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
-        from watcher.cli.state import CliState, ReportedError  # noqa: PLC0415 - see the docstring
+        from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415 - see the docstring
+
+        from watcher.cli.state import CliState, ReportedError  # noqa: PLC0415
 
         try:
             return super().invoke(ctx)
-        except WatcherError as error:
+        except (WatcherError, SQLAlchemyError) as error:
             state = ctx.find_object(CliState)
             if state is not None and state.debug:
                 raise
-            raise ReportedError(error) from error
+            failure = error if isinstance(error, WatcherError) else database_failure(error)
+            raise ReportedError(failure) from error
+
+
+def database_failure(error: Exception) -> WatcherError:
+    """A database error as one line: what the server said, never the statement or the values
+    (they hold article text)."""
+    from watcher.errors import StoreError  # noqa: PLC0415
+
+    reason = str(getattr(error, "orig", None) or error.__class__.__name__).strip().splitlines()
+    first = reason[0] if reason else error.__class__.__name__
+    return StoreError(
+        f"the database failed: {first} — check that it is up and not full (database_url);"
+        " what was committed is kept, and the next run goes on from there"
+    )
 
 
 @click.group(cls=WatcherGroup, context_settings={"help_option_names": ["-h", "--help"]})

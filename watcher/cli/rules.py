@@ -100,7 +100,11 @@ class Found:
 @click.option("--query", "query_text", help="Try this query instead of a named rule.")
 @click.option("--case-sensitive", is_flag=True, help="With --query: compare case.")
 @click.option("--since", type=DURATION, help="Only archived articles published within, e.g. 7d.")
-@click.option("--limit", type=click.IntRange(min=1), help="Stop after this many matching articles.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1, max=1_000_000_000),
+    help="Stop after this many matching articles.",
+)
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )

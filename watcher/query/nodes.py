@@ -96,6 +96,19 @@ def leaves(node: Node) -> Iterable[Leaf]:
         yield node
 
 
+def depth(node: Node) -> int:
+    """How many levels the tree has (a leaf is 1), without recursing: any depth is safe."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        current, level = stack.pop()
+        deepest = max(deepest, level)
+        if isinstance(current, And | Or):
+            stack.extend((child, level + 1) for child in current.children)
+        elif isinstance(current, Not):
+            stack.append((current.child, level + 1))
+    return deepest
+
+
 def _word(text: str) -> str:
     return f'"{text}"' if text in RESERVED else text
 

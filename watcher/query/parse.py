@@ -25,7 +25,7 @@ from watcher.analysis import analyze_pattern
 from watcher.errors import QuerySyntaxError
 from watcher.model import Field
 from watcher.query import check
-from watcher.query.nodes import Near, Node, Not, Phrase, Term, conj, disj
+from watcher.query.nodes import Near, Node, Not, Phrase, Term, conj, depth, disj
 
 _UNEXPECTED = re.compile(r"unexpected\s+'.*' at position (\d+)!$", re.DOTALL)
 _ILLEGAL = re.compile(r"at position (\d+)$")
@@ -76,9 +76,28 @@ def parse_with_warnings(text: str) -> ParsedQuery:
         raise _illegal_character(text, str(exc)) from None
     except ValueError:  # luqum's int() of a proximity distance such as ~1.5
         raise _bad_distance(text) from None
+    except RecursionError:
+        raise _too_deep(text) from None
     converter = _Converter(text)
-    node = converter.convert(luqum_tree, None)
+    try:
+        node = converter.convert(luqum_tree, None)
+    except RecursionError:
+        raise _too_deep(text) from None
+    if depth(node) > MAX_DEPTH:  # every later step (compile, match, render) recurses
+        raise _too_deep(text)
     return ParsedQuery(node, tuple(converter.warnings))
+
+
+MAX_DEPTH = 100
+
+
+def _too_deep(text: str) -> QuerySyntaxError:
+    return check.error(
+        f"the query nests more than {MAX_DEPTH} levels deep (parentheses or NOTs) —"
+        " write it flatter",
+        text,
+        0,
+    )
 
 
 def _token_at(text: str, offset: int) -> str:

@@ -19,10 +19,11 @@ from sqlalchemy import (
     table,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
 from watcher.errors import StoreError
+from watcher.store.locks import job_lock
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 VERSION_TABLE = "alembic_version"
@@ -32,11 +33,14 @@ BUSY_TIMEOUT_MS = 30_000
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets its folder created, WAL and a busy timeout."""
     parsed = make_url(url)
+    # hide_parameters: an error message must never carry the values (article text) it sent.
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    engine = create_engine(
+        url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, hide_parameters=True
+    )
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 
@@ -73,9 +77,13 @@ def upgrade(engine: Engine) -> None:
     """Apply every pending Alembic migration; a database that cannot be reached is a StoreError.
 
     A database already at the head (nearly always) costs one query, not Alembic's import.
+    Two processes starting on a new database take turns (a lock), so both succeed.
     """
     try:
-        with engine.begin() as connection:
+        with engine.connect() as connection:
+            if current_revision(connection) == head_revision():
+                return
+        with job_lock(engine, "migrations", wait=True), engine.begin() as connection:
             if current_revision(connection) == head_revision():
                 return
             from alembic import command  # noqa: PLC0415 - see the docstring
@@ -85,7 +93,7 @@ def upgrade(engine: Engine) -> None:
             alembic_config.set_main_option("script_location", str(MIGRATIONS))
             alembic_config.attributes["connection"] = connection
             command.upgrade(alembic_config, "head")
-    except OperationalError as exc:
+    except DatabaseError as exc:
         reason = " ".join(str(exc.orig).split())
         raise StoreError(
             f"cannot open the database {engine.url!r}: {reason} — check database_url"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -305,3 +306,34 @@ def test_backfill_setting_runs_when_a_rule_is_added_or_changed(desk) -> None:
     )
     run(desk, "scan")
     assert [(h["rule"], h["backfill"]) for h in hits_json(desk)] == [("haftar", True)]
+
+
+def test_rules_test_refuses_what_is_not_an_article_file(desk, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)  # opening it to read would wait for a writer for ever
+    draft = write(tmp_path / "draft.txt", "Wagner in Libya\n\nMercenaries.\n")
+    missing = tmp_path / "missing.txt"
+    result = run(
+        desk, "rules", "test", "--query", "Wagner", str(missing), str(fifo), "/dev/zero", str(draft)
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"warning: {missing}: No such file or directory",
+        f"warning: {fifo}: not a regular file; give an article file",
+        "warning: /dev/zero: not a regular file; give an article file",
+    ]
+    assert result.stdout.splitlines()[-1] == "1 matching article"
+
+
+def test_rules_test_refuses_a_file_over_the_size_limit(desk, tmp_path: Path) -> None:
+    config = desk[0] / "config" / "watcher.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("max_file_size: 10MB", "max_file_size: 1KB"),
+        encoding="utf-8",
+    )
+    big = write(tmp_path / "big.txt", "Wagner\n\n" + "word " * 400)
+    result = run(desk, "rules", "test", "--query", "Wagner", str(big))
+    assert result.stderr.splitlines() == [
+        f"warning: {big}: larger than scan.max_file_size (1,000 bytes); raise it or split the file"
+    ]
+    assert result.stdout.splitlines()[-1] == "0 matching articles"

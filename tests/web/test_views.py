@@ -16,7 +16,9 @@ from web.pagecheck import article_href, assert_valid_html, page
 
 from watcher.articles import ReadContext, read_article
 from watcher.feeds import build_all
+from watcher.store.hits import MAX_STORED_SPANS
 from watcher.web import build_app
+from watcher.web.views import PAGE_TEXT_LIMIT
 
 
 def uid_of(desk: Desk, title: str) -> str:
@@ -202,3 +204,20 @@ def test_hostile_text_is_escaped_in_pages_and_served_feeds(
         [entry] = check_feed(name, reply.body).entries
         assert entry.title == HOSTILE_HEADLINE
         assert b"<script" not in reply.body
+
+
+def test_a_huge_article_makes_a_bounded_page_and_keeps_bounded_marks(
+    tmp_path: Path, database_url: str
+) -> None:
+    body = "Libya " * 100_000  # 600,000 characters, 100,000 matches
+    with open_desk(tmp_path / "project", database_url) as desk:
+        desk.ingest([article("Big", body)], T0)
+        build_all(desk.services.sessions, desk.config.feeds, desk.ruleset)
+        with LiveServer(build_app(desk.services, desk.ruleset)) as server:
+            reply = server.request(f"/articles/{uid_of(desk, 'Big')}")
+    assert reply.status == 200
+    assert len(reply.body) < 500_000
+    html = lxml.html.fromstring(reply.body)
+    assert len(html.cssselect("mark")) == MAX_STORED_SPANS
+    [cut] = html.cssselect("span.cut")
+    assert cut.text_content() == f"[… {len(body) - PAGE_TEXT_LIMIT:,} more characters not shown]"

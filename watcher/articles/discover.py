@@ -138,5 +138,26 @@ def read_found(found: FoundFile, limit: int) -> bytes:
     return data
 
 
+def read_named_file(path: Path, limit: int) -> bytes:
+    """The bytes of a file a user named (`rules test FILE`): a regular file of at most
+    `limit` bytes. A FIFO or device is refused without blocking on it, and never more than
+    `limit + 1` bytes are read (`/dev/zero` would never end)."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with open(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise FileRefusedError("not a regular file; give an article file")
+        os.set_blocking(descriptor, True)
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise FileRefusedError(
+            f"larger than scan.max_file_size ({limit:,} bytes); raise it or split the file"
+        )
+    return data
+
+
+class FileRefusedError(OSError):
+    """A named file that is not an article file to read (a FIFO, a device, too large)."""
+
+
 class FileChangedError(OSError):
     """What was opened is not the file that was found (or no longer fits the limit)."""

@@ -11,6 +11,7 @@ import click
 from rich.text import Text
 
 from watcher.articles import ReadContext, read_article
+from watcher.articles.discover import read_named_file
 from watcher.cli.options import DURATION
 from watcher.cli.output import console, echo_json
 from watcher.cli.state import CliState, pass_state
@@ -164,17 +165,25 @@ Candidate = tuple[str, int | None, Article]
 
 def _from_files(config: Config, files: tuple[Path, ...]) -> Iterator[Candidate]:
     for path in files:
-        mtime = datetime.fromtimestamp(path.stat().st_mtime, config.zone)
-        context = ReadContext(config.zone, config.default_source, mtime)
         try:
-            reading = read_article(path, path.read_bytes(), context)
+            data = read_named_file(path, config.scan.max_file_size)
+            mtime = datetime.fromtimestamp(path.stat().st_mtime, config.zone)
+            context = ReadContext(config.zone, config.default_source, mtime)
+            reading = read_article(path, data, context)
+        except OSError as exc:
+            _warn(path, exc.strerror or str(exc))
+            continue
         except WatcherError as exc:
-            click.echo(f"warning: {visible(f'{path}: {exc.message}')}", err=True)
+            _warn(path, exc.message)
             continue
         for warning in reading.warnings:
-            click.echo(f"warning: {visible(f'{path}: {warning}')}", err=True)
+            _warn(path, warning)
         for article in reading.articles:
             yield str(path), None, article
+
+
+def _warn(path: Path, message: str) -> None:
+    click.echo(f"warning: {visible(f'{path}: {message}')}", err=True)
 
 
 def _from_archive(state: CliState, since: timedelta | None) -> Iterator[Candidate]:

@@ -7,7 +7,6 @@ import logging
 import socket
 
 import click
-import uvicorn
 from prometheus_client import CollectorRegistry
 
 from watcher.cli.state import CliState, pass_state
@@ -16,6 +15,7 @@ from watcher.feeds.address import link_base
 from watcher.metrics import Metrics
 from watcher.web import build_app
 from watcher.web.listen import host_port, listen
+from watcher.web.server import web_server
 
 log = logging.getLogger(__name__)
 
@@ -45,14 +45,7 @@ def serve(state: CliState, host: str | None, port: int | None, build: bool) -> N
         metrics = Metrics.create(CollectorRegistry())
         if build:
             build_all(services.sessions, config.feeds, ruleset, base_url=links.url, metrics=metrics)
-        server = uvicorn.Server(
-            uvicorn.Config(
-                build_app(services, ruleset, metrics=metrics),
-                proxy_headers=False,
-                server_header=False,
-                log_level="info",
-            )
-        )
+        server = web_server(build_app(services, ruleset, metrics=metrics))
         # uvicorn announces the address only when it binds the socket itself.
         click.echo(
             f"serving on http://{host_port(host, port)}/, feed links start with {links.url}"

@@ -37,6 +37,7 @@ from watcher.services import build_services
 from watcher.store.locks import daemon_lock
 from watcher.web import build_app
 from watcher.web.listen import host_port, listen
+from watcher.web.server import web_server
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +86,7 @@ def run_daemon(
             metrics=metrics,
             reload_error=lambda: current.reload_error,
         )
-        server = uvicorn.Server(
-            uvicorn.Config(app, proxy_headers=False, server_header=False, log_level="warning")
-        )
+        server = web_server(app)
         web = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="web")
         schedule = Schedule(work)
         with _signals(stopping, schedule):

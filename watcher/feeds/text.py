@@ -12,6 +12,7 @@ from watcher.percolator.highlight import snippet
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _SPACES = re.compile(r"\s+")
 HEADLINE_WORDS = 12
+HEADLINE_SOURCE_CHARS = 2_000  # enough for twelve words; never the whole of a long text
 HEADLINE_MAX_CHARS = 200
 SNIPPET_WIDTH = 300
 UNTITLED = "(untitled)"
@@ -42,7 +43,7 @@ def headline(title: str, lead: str, body: str) -> str:
     line = one_line(title)
     if line:
         return _shorten(line, HEADLINE_MAX_CHARS)
-    words = one_line(lead or body).split(" ")
+    words = one_line((lead or body)[:HEADLINE_SOURCE_CHARS]).split(" ")
     if not words or words == [""]:
         return UNTITLED
     start = " ".join(words[:HEADLINE_WORDS])

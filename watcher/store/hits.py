@@ -15,6 +15,9 @@ from watcher.store.db import insert_ignore
 from watcher.store.tables import ArticleVersionRow, HitRow, RuleRow, table
 
 HITS = table(HitRow)
+# Spans kept per hit for highlighting: a word a long article repeats thousands of times
+# would otherwise make every feed and page that shows the hit slow.
+MAX_STORED_SPANS = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +55,7 @@ def record_hits(session: Session, hits: Sequence[NewHit], now: datetime) -> int:
             "article_version_id": hit.article_version_id,
             "matched_at": now,
             "backfill": hit.backfill,
-            "matches": [span.as_json() for span in hit.spans],
+            "matches": [span.as_json() for span in hit.spans[:MAX_STORED_SPANS]],
         }
         for hit in hits
     ]

@@ -50,6 +50,7 @@ FEED_TYPES = {
     ".opml": "text/x-opml; charset=utf-8",
 }
 GZIP_MIN_BYTES = 500
+PAGE_TEXT_LIMIT = 200_000  # characters of one field an article page shows
 CHART_DAYS = 30
 DAY = timedelta(days=1)
 
@@ -157,8 +158,16 @@ def feed_response(request: Request, path: Path) -> Response:
 
 
 def _marked(text: str, spans: tuple[Span, ...], field: str) -> Markup:
+    """One field, matches marked, at most PAGE_TEXT_LIMIT characters of it (a 10 MB article
+    must not make a 20 MB page, nor take seconds to mark)."""
+    shown = text[:PAGE_TEXT_LIMIT]
+    marks = [span for span in spans if span.field == field and span.end <= len(shown)]
     # mark_all escapes everything but its own <mark> tags: safe to embed as markup.
-    return Markup(mark_all(text, [span for span in spans if span.field == field]))  # noqa: S704
+    html = mark_all(shown, marks)
+    if len(text) > len(shown):
+        rest = len(text) - len(shown)
+        html += f' <span class="cut">[… {rest:,} more characters not shown]</span>'
+    return Markup(html)  # noqa: S704
 
 
 def _sqlite_file_gone(services: Services) -> bool:

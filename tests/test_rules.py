@@ -144,6 +144,16 @@ RULE_ERRORS = [
         id="bad-name",
     ),
     pytest.param(
+        'rules:\n  - name: "two\\nlines"\n    query: a\n',
+        '2:5: rule "two\\nlines": name: "two\\nlines" is not allowed',
+        id="name-with-a-line-break",
+    ),
+    pytest.param(
+        "rules:\n  - name: x\n    keywords:\n      - Libya\n      - '~'\n",
+        '5:9: rule "x": keywords[1] "~": an empty phrase — it can match nothing',
+        id="keyword-that-is-no-phrase",
+    ),
+    pytest.param(
         "rules:\n  - name: x\n    query: a\n    tags: energy\n",
         '4:5: rule "x": tags: expected a list like [energy]',
         id="tags-not-a-list",

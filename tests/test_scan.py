@@ -12,6 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from powers import obeying_file_modes
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from support import CORPUS, EXAMPLE, write
@@ -309,7 +310,6 @@ SEEDS_DIR_PROBLEMS = [
         "unreadable: {seeds} (Permission denied) — let the user running watcher read it, or "
         + ADVICE,
         id="permission-denied",
-        marks=pytest.mark.skipif(os.geteuid() == 0, reason="root reads every folder"),
     ),
 ]
 
@@ -323,7 +323,7 @@ def test_seeds_dir_that_cannot_be_walked_stops_the_scan_and_forgets_nothing(
     aside = seeds.rename(tmp_path / "aside")
     if spoil is not None:
         spoil(seeds)
-    with pytest.raises(SeedsDirError) as caught:
+    with pytest.raises(SeedsDirError) as caught, obeying_file_modes():
         scan()
     assert str(caught.value) == "seeds_dir: " + problem.format(seeds=seeds)
     assert caught.value.exit_code == 1
@@ -556,3 +556,31 @@ def test_one_strange_file_never_stops_the_scan(sessions, seeds, scan) -> None:
         "good.txt": "Good story",
         "surrogate.json": "\ufffd Libya",
     }
+
+
+def test_an_unreadable_subfolder_is_recorded_and_its_files_are_kept(sessions, seeds, scan) -> None:
+    write(seeds / "desk" / "kept.txt", plain("Kept story"))
+    write(seeds / "top.txt", plain("Top story"))
+    scan()
+    write(seeds / "desk" / "later.txt", plain("Later story"))
+    (seeds / "desk").chmod(0)
+    try:
+        with obeying_file_modes():
+            summary = scan()
+    finally:
+        (seeds / "desk").chmod(0o755)
+    assert (summary.errors, summary.unchanged) == (1, 1)
+    with sessions() as session:
+        [failure] = list_errors(session)
+        assert count_files(session) == 2  # desk/kept.txt is not forgotten
+    assert (failure.path, failure.level) == ("desk/", "error")
+    assert failure.reason == (
+        "unreadable folder (Permission denied); the files in it are left as they were — "
+        "let the user running watcher read it"
+    )
+    reader = CountingReader()
+    again = scan(read_bytes=reader)
+    assert [p.name for p in reader.paths] == ["later.txt"]
+    assert (again.new, again.unchanged, again.errors) == (1, 2, 0)
+    with sessions() as session:
+        assert list_errors(session) == []

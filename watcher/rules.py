@@ -41,7 +41,7 @@ def check_name(value: str) -> str:
         return value
     suggestion = "-".join(re.findall(r"[a-z0-9]+", value.lower()))[:NAME_MAX_LENGTH] or "news"
     return _refuse(
-        f'"{value}" is not allowed — use lower-case letters, digits and "-" '
+        f'{quoted(value)} is not allowed — use lower-case letters, digits and "-" '
         f"(at most {NAME_MAX_LENGTH}), e.g. {suggestion}"
     )
 
@@ -236,9 +236,8 @@ class _RuleSource:
         name = node.get("name") if isinstance(node, Mapping) else None
         return f"rule {quoted(name)}" if isinstance(name, str) else f"rule #{self.index + 1}"
 
-    def at(self, key: str | None = None) -> Location:
-        loc: list[int | str] = [self.index] if key is None else [self.index, key]
-        pos = position(self.items, loc)
+    def at(self, *keys: str | int) -> Location:
+        pos = position(self.items, [self.index, *keys])
         return Location(self.shown, *pos) if pos else Location(self.shown)
 
     def in_query(self, line: int | None = None, col: int | None = None) -> Location:
@@ -252,8 +251,8 @@ class _RuleSource:
         if line != 1 or col is None:
             return Location(self.shown, value_line + line, None)
         raw = self.lines[value_line] if value_line < len(self.lines) else ""
-        quoted = value_col < len(raw) and raw[value_col] in "'\""
-        return Location(self.shown, value_line + 1, value_col + col + int(quoted))
+        in_quotes = value_col < len(raw) and raw[value_col] in "'\""
+        return Location(self.shown, value_line + 1, value_col + col + int(in_quotes))
 
 
 def _compile_rule(defaults: Defaults, source: _RuleSource) -> tuple[Rule, list[str]]:
@@ -270,12 +269,10 @@ def _compile_rule(defaults: Defaults, source: _RuleSource) -> tuple[Rule, list[s
     try:
         compiled = compile_query(query, fields=fields, case_sensitive=model.case_sensitive)
     except WatcherError as exc:
+        if model.keywords is not None:
+            raise _keyword_error(exc, model.keywords, fields, model.case_sensitive, source) from exc
         location = exc.location
-        where = (
-            source.in_query(location.line, location.col)
-            if location and model.query is not None
-            else source.at("query" if model.query is not None else "keywords")
-        )
+        where = source.in_query(location.line, location.col) if location else source.at("query")
         raise RuleError(f"{source.label()}: query: {exc.message}", where) from exc
     rule = Rule(
         name=model.name,
@@ -290,6 +287,25 @@ def _compile_rule(defaults: Defaults, source: _RuleSource) -> tuple[Rule, list[s
         location=source.at("name"),
     )
     return rule, [_warning(warning, query, source) for warning in compiled.warnings]
+
+
+def _keyword_error(
+    error: WatcherError,
+    keywords: tuple[str, ...],
+    fields: tuple[str, ...],
+    case_sensitive: bool,
+    source: _RuleSource,
+) -> RuleError:
+    """The error of the first keyword that cannot be a phrase, at that keyword."""
+    for index, keyword in enumerate(keywords):
+        try:
+            compile_query(keywords_query([keyword]), fields=fields, case_sensitive=case_sensitive)
+        except WatcherError as exc:
+            return RuleError(
+                f"{source.label()}: keywords[{index}] {quoted(keyword)}: {exc.message}",
+                source.at("keywords", index),
+            )
+    return RuleError(f"{source.label()}: keywords: {error.message}", source.at("keywords"))
 
 
 def _warning(warning: QueryWarning, query: str, source: _RuleSource) -> str:

@@ -117,7 +117,7 @@ def run_scan(
     with sessions() as session:
         known = load_fingerprints(session)
         failing = failing_paths(session)
-    found = _discover(settings.seeds_dir)
+    found, unreadable = _discover(settings.seeds_dir)
     altered = [f for f in found if known.get(f.key) != f.fingerprint]
     todo = [f for f in altered if _settled(f, settings, started_at)]
     waiting = len(altered) - len(todo)
@@ -125,7 +125,8 @@ def run_scan(
     # A failing file left as it was is counted with the errors, not as unchanged.
     unchanged = sum(known.get(f.key) == f.fingerprint and f.key not in failing for f in found)
     totals = _Totals(unchanged=unchanged, waiting=waiting)
-    _forget_vanished(sessions, set(known) - {f.key for f in found})
+    _forget_vanished(sessions, _vanished(known, found, unreadable))
+    _record_folders(sessions, unreadable, failing, started_at)
     report = progress or _no_progress
     report(0, len(todo))
     for offset in range(0, len(todo), batch_size):
@@ -146,12 +147,42 @@ def run_scan(
     return summary
 
 
-def _discover(seeds_dir: Path) -> list[FoundFile]:
-    """The article files; SeedsDirError, before any file is forgotten, if none can be listed."""
+def _discover(seeds_dir: Path) -> tuple[list[FoundFile], dict[str, str]]:
+    """The article files, and the subfolders that could not be listed with why; SeedsDirError,
+    before any file is forgotten, if seeds_dir itself cannot be listed."""
+    unreadable: dict[str, str] = {}
+
+    def note(key: str, error: OSError) -> None:
+        log.warning("%s: unreadable folder: %s", key, error.strerror or error)
+        unreadable[key] = (
+            f"unreadable folder ({error.strerror or error}); the files in it are left as they "
+            "were — let the user running watcher read it"
+        )
+
     try:
-        return list(discover(seeds_dir, ARTICLE_SUFFIXES))
+        return list(discover(seeds_dir, ARTICLE_SUFFIXES, note)), unreadable
     except OSError as exc:
         raise SeedsDirError(f"seeds_dir: {describe_problem(seeds_dir, exc)}") from exc
+
+
+def _vanished(
+    known: dict[str, Fingerprint], found: list[FoundFile], unreadable: dict[str, str]
+) -> set[str]:
+    """Known files no longer found, except those inside a folder that could not be listed:
+    a folder unreadable for a while is not a folder emptied."""
+    missing = set(known) - {f.key for f in found}
+    return {key for key in missing if not any(key.startswith(f) for f in unreadable)}
+
+
+def _record_folders(
+    sessions: sessionmaker[Session], unreadable: dict[str, str], failing: set[str], now: datetime
+) -> None:
+    """Record the folders that could not be listed; clear those that can be again."""
+    readable_again = {key for key in failing if key.endswith("/") and key not in unreadable}
+    if unreadable or readable_again:
+        with sessions.begin() as session:
+            clear_errors(session, readable_again)
+            record_errors(session, list(unreadable.items()), now)
 
 
 def _settled(found: FoundFile, settings: ScanSettings, now: datetime) -> bool:

@@ -38,3 +38,23 @@ def test_healthz_is_503_while_seeds_dir_is_missing(tmp_path: Path) -> None:
         }
         seeds.mkdir()
         assert live.request("/healthz").status == 200
+
+
+def test_healthz_and_metrics_agree_when_the_sqlite_file_is_removed(tmp_path: Path) -> None:
+    database = tmp_path / "w.db"
+    with (
+        open_desk(tmp_path / "project", f"sqlite:///{database}") as desk,
+        LiveServer(build_app(desk.services, desk.ruleset)) as live,
+    ):
+        assert live.request("/healthz").status == 200
+        assert "watcher_database_up 1.0" in live.request("/metrics").text
+        moved = database.rename(tmp_path / "aside.db")
+        down = live.request("/healthz")
+        assert (down.status, json.loads(down.body)["database"]) == (503, "unavailable")
+        # The pool's open connection still reads the removed file: the file is what counts.
+        metrics = live.request("/metrics").text
+        assert "watcher_database_up 0.0" in metrics
+        assert "watcher_archive_articles" not in metrics
+        moved.rename(database)
+        assert live.request("/healthz").status == 200
+        assert "watcher_database_up 1.0" in live.request("/metrics").text

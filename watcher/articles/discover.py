@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
@@ -60,26 +60,38 @@ def describe_problem(seeds_dir: Path, error: OSError) -> str:
     return f"unreadable: {seeds_dir} ({error.strerror or error}) — fix it, or {_ELSEWHERE}"
 
 
-def discover(seeds_dir: Path, suffixes: frozenset[str]) -> Iterator[FoundFile]:
+OnUnreadable = Callable[[str, OSError], None]  # a subfolder's key (`a/b/`), why
+
+
+def discover(
+    seeds_dir: Path, suffixes: frozenset[str], on_unreadable: OnUnreadable | None = None
+) -> Iterator[FoundFile]:
     """Every regular article file under seeds_dir, recursively, in a stable order.
 
     A symlink is followed only when its target lies inside seeds_dir; a directory reached
     twice (through links) is walked once. OSError when seeds_dir itself cannot be walked:
-    a folder that is gone is not an empty folder.
+    a folder that is gone is not an empty folder. A subfolder that cannot be listed is
+    passed to `on_unreadable` and walked around.
     """
     check_folder(seeds_dir)
     root = seeds_dir.resolve()
-    yield from _walk(root, root, suffixes, {root})
+    yield from _walk(root, root, suffixes, {root}, on_unreadable or _ignore)
+
+
+def _ignore(key: str, error: OSError) -> None:
+    """A subfolder no one asked about."""
 
 
 def _walk(
-    root: Path, folder: Path, suffixes: frozenset[str], seen: set[Path]
+    root: Path, folder: Path, suffixes: frozenset[str], seen: set[Path], unreadable: OnUnreadable
 ) -> Iterator[FoundFile]:
     try:
+        check_folder(folder)
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-    except OSError:
+    except OSError as exc:
         if folder == root:  # gone since check_folder(): still not an empty folder
             raise
+        unreadable(archive_name(folder.relative_to(root).as_posix()) + "/", exc)
         return
     for entry in entries:
         if is_skipped_name(entry.name):
@@ -91,7 +103,7 @@ def _walk(
             real = path.resolve()
             if real not in seen:
                 seen.add(real)
-                yield from _walk(root, path, suffixes, seen)
+                yield from _walk(root, path, suffixes, seen, unreadable)
         elif entry.is_file() and path.suffix.lower() in suffixes:
             found = _found(root, path)
             if found is not None:

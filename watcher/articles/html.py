@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,10 @@ from watcher.model import Article, Reading
 
 if TYPE_CHECKING:
     from watcher.articles import ReadContext
+
+# trafilatura's warnings ("discarding data: None") only repeat, vaguely, the IngestError
+# raised below; its errors still come through.
+logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
 # htmldate's defaults would drop the time of day and reject dates after today (a clock).
 _DATE_PARAMS = MappingProxyType(

@@ -75,7 +75,11 @@ def format_time(value: datetime | None) -> str:
 
 
 def archive_snapshot(services: Services) -> ArchiveSnapshot | None:
-    """The database's counts for /metrics; None when it does not answer."""
+    """The database's counts for /metrics; None when it does not answer (or, like /healthz
+    says, its SQLite file is gone: the open connection would still read the deleted file)."""
+    if _sqlite_file_gone(services):
+        log.warning("metrics: the SQLite database file is gone")
+        return None
     try:
         with services.sessions() as session:
             scan = last_scan(session)

@@ -292,7 +292,7 @@ def _compile_rule(defaults: Defaults, source: _RuleSource) -> tuple[Rule, list[s
 def _keyword_error(
     error: WatcherError,
     keywords: tuple[str, ...],
-    fields: tuple[str, ...],
+    fields: tuple[TextField, ...],
     case_sensitive: bool,
     source: _RuleSource,
 ) -> RuleError:

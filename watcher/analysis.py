@@ -325,16 +325,16 @@ class AnalyzedField:
 class AnalyzedArticle:
     """An article analyzed once: one `AnalyzedField` per text field, in `TEXT_FIELDS` order."""
 
-    __slots__ = ("all_terms", "fields")
+    __slots__ = ("all_terms", "fields", "text_terms")
 
     def __init__(self, fields: Iterable[AnalyzedField]) -> None:
         self.fields: tuple[AnalyzedField, ...] = tuple(fields)
         if len(self.fields) != len(TEXT_FIELDS):
             raise ValueError(f"expected {len(TEXT_FIELDS)} fields, got {len(self.fields)}")
         title, lead, body, source = self.fields
-        self.all_terms: frozenset[str] = (
-            title.term_set | lead.term_set | body.term_set | (source.term_set)
-        )
+        # The terms of the default fields (all but source), then of every field.
+        self.text_terms: frozenset[str] = title.term_set | lead.term_set | body.term_set
+        self.all_terms: frozenset[str] = self.text_terms | source.term_set
 
     @classmethod
     def from_texts(

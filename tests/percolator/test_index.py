@@ -6,6 +6,7 @@ import pytest
 
 from watcher.analysis import AnalyzedArticle
 from watcher.percolator import Percolator
+from watcher.percolator.compiled import _factory
 from watcher.percolator.index import heuristic_cost, required_keys
 from watcher.query import compile_query
 
@@ -176,3 +177,13 @@ def test_a_conjunction_is_a_candidate_only_with_its_guard_word() -> None:
     assert list(
         percolator.match_analyzed(AnalyzedArticle.from_texts(body="Tripolitania Libya oily"))
     )
+
+
+def test_rules_of_one_shape_share_their_compiled_code() -> None:
+    queries = ["Libya AND (oil OR gas)", "Sudan AND (gold OR cotton)", '"Wagner group" OR Haftar']
+    rules = {f"r{i}": compile_query(text) for i, text in enumerate(queries)}
+    _factory.cache_clear()
+    percolator = Percolator(rules)
+    assert _factory.cache_info().currsize == 2  # the first two differ only in their words
+    article = AnalyzedArticle.from_texts(body="Sudan exports gold; the Wagner group")
+    assert percolator.matching_analyzed(article) == ["r1", "r2"]

@@ -7,7 +7,8 @@ its cheapest child only, a disjunction under every branch. A rule indexed under 
 that needs other words as well also gets a guard, the rarest of those: it becomes a
 candidate only when the article holds both. A rule that can match with none of its words
 (`NOT football`, `a OR NOT b`) is a candidate for every article. Only candidates are
-evaluated (`match.py`).
+evaluated, each by its compiled test (`compiled.py`). `matching` stops there: a scan needs
+only which rules matched; `match` also finds the spans to highlight.
 """
 
 from __future__ import annotations
@@ -16,14 +17,8 @@ from collections.abc import Callable, Iterable, Mapping
 
 from watcher.analysis import AnalyzedArticle
 from watcher.model import Article, Span
-from watcher.percolator.match import (
-    ArticleContext,
-    Evaluator,
-    Leaf,
-    collect_spans,
-    evaluator,
-    positive_leaves,
-)
+from watcher.percolator.compiled import Test, compile_test
+from watcher.percolator.match import ArticleContext, Leaf, collect_spans, positive_leaves
 from watcher.query.compile import (
     AllOf,
     AnyOf,
@@ -100,8 +95,8 @@ def required_keys(node: Matcher, cost: CostFn, negated: bool = False) -> frozens
 
 
 # What matching needs of one rule, found with its name in the index: the words any match
-# must contain (tested before anything is called), its evaluator, root and positive leaves.
-Entry = tuple[frozenset[str], Evaluator, Matcher, tuple[Leaf, ...]]
+# must contain (tested before anything is called) and its compiled test.
+Entry = tuple[frozenset[str], Test]
 # Rule name -> entry: merging postings is one C-level dict.update, duplicates collapse.
 Postings = dict[str, Entry]
 
@@ -205,6 +200,7 @@ class Percolator:
         "_exact_keys",
         "_guarded",
         "_guarded_keys",
+        "_leaves",
         "_prefix",
         "_rules",
     )
@@ -219,6 +215,7 @@ class Percolator:
         """`term_frequencies` (word -> document count) helps pick a conjunction's rarest
         word; `prefix_memo_limit` bounds the remembered terms of the wildcard index."""
         self._rules: dict[str, CompiledQuery] = dict(rules)
+        self._leaves: dict[str, tuple[Leaf, ...]] = {}  # each rule's positive leaves
         self._cost: CostFn = (
             heuristic_cost if term_frequencies is None else frequency_cost(term_frequencies)
         )
@@ -231,7 +228,8 @@ class Percolator:
         for name, query in self._rules.items():
             root = _intern(query.root, leaves)
             required = required_words((root,))
-            entry = (required, evaluator(root), root, positive_leaves(root))
+            entry = (required, compile_test(root))
+            self._leaves[name] = positive_leaves(root)
             keys = required_keys(root, self._cost)
             if keys is None:
                 self._always[name] = entry
@@ -287,18 +285,38 @@ class Percolator:
         self._prefix.add_candidates(starts, found)
         return found
 
+    def _context(self, analyzed: AnalyzedArticle) -> tuple[ArticleContext, Postings]:
+        """The article's matching context and its candidate rules."""
+        starts = self._prefix.lookup(analyzed.all_terms)
+        return ArticleContext(analyzed, starts), self._gather(analyzed, starts)
+
+    @staticmethod
+    def _matching(ctx: ArticleContext, candidates: Postings) -> list[str]:
+        all_terms = ctx.all_terms
+        matched = [
+            name
+            for name, (required, test) in candidates.items()
+            if required <= all_terms and test(ctx)
+        ]
+        matched.sort()
+        return matched
+
+    def matching_analyzed(self, analyzed: AnalyzedArticle) -> list[str]:
+        """The names of the rules that match the analyzed article, sorted."""
+        return self._matching(*self._context(analyzed))
+
+    def matching(self, article: Article) -> list[str]:
+        """Analyze `article` once; the names of the rules it matches, sorted. What a scan
+        needs: the spans of a hit are found when it is shown (`match` finds them now)."""
+        return self.matching_analyzed(AnalyzedArticle.from_article(article))
+
     def match_analyzed(self, analyzed: AnalyzedArticle) -> dict[str, tuple[Span, ...]]:
         """Rule name -> spans, for every rule that matches the analyzed article."""
-        all_terms = analyzed.all_terms
-        starts = self._prefix.lookup(all_terms)
-        ctx = ArticleContext(analyzed, starts)
-        matched = []
-        for name, (required, check, root, leaves) in self._gather(analyzed, starts).items():
-            if required <= all_terms and check(root, ctx):
-                matched.append((name, collect_spans(leaves, ctx)))
-        matched.sort()
-        return dict(matched)
+        ctx, candidates = self._context(analyzed)
+        return {
+            name: collect_spans(self._leaves[name], ctx) for name in self._matching(ctx, candidates)
+        }
 
     def match(self, article: Article) -> dict[str, tuple[Span, ...]]:
-        """Analyze `article` once and match it against every rule."""
+        """Analyze `article` once and match it against every rule, with the spans."""
         return self.match_analyzed(AnalyzedArticle.from_article(article))

@@ -1,9 +1,11 @@
-"""Evaluate one compiled rule against one analyzed article, and collect its spans.
+"""The leaves of a rule against one analyzed article, and the spans of a matching rule.
 
-A word is a set lookup in each field it searches; a phrase anchors on its rarest word's
-positions and checks its neighbours; a proximity group slides a window over the merged
-positions of its words. A wildcard is expanded once per article and pattern, over the
-article terms that start with its literal prefix: never a regex per rule.
+A word is a set lookup in the terms of the fields it searches (`MaskedTerms`); a phrase
+anchors on its rarest word's positions and checks its neighbours; a proximity group of two
+words looks for the closest pair of their positions, a larger one slides a window over the
+merged positions of its words. A wildcard is expanded once per article and pattern, over
+the article terms that start with its literal prefix: never a regex per rule. How a rule
+combines its leaves is compiled into one function per rule (`compiled.py`).
 
 `ArticleContext` holds what all rules share for one article. Its leaf memos are keyed by
 `id(leaf)`, so the leaves must outlive the context (the Percolator holds them), and the
@@ -13,9 +15,7 @@ Percolator makes equal leaves of different rules one object so that they share t
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from types import MappingProxyType
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
 
 from watcher.analysis import WILDCARDS, AnalyzedArticle, AnalyzedField
 from watcher.model import TEXT_FIELDS, Span
@@ -23,6 +23,7 @@ from watcher.query.compile import AllOf, AnyOf, Matcher, Negated, PhraseLeaf, Wo
 
 Leaf = WordLeaf | PhraseLeaf
 ALL_FIELDS = (1 << len(TEXT_FIELDS)) - 1
+TEXT_MASK = ALL_FIELDS & ~(1 << TEXT_FIELDS.index("source"))  # the default fields
 # Field indices (into TEXT_FIELDS) of every field mask.
 MASK_FIELDS: tuple[tuple[int, ...], ...] = tuple(
     tuple(i for i in range(len(TEXT_FIELDS)) if mask >> i & 1)
@@ -63,19 +64,35 @@ def _literal_prefix(pattern: str) -> str:
     return pattern[:cut]
 
 
+class MaskedTerms(dict[int, frozenset[str]]):
+    """Field mask -> the article's folded terms in those fields, each union made once."""
+
+    __slots__ = ("_fields",)
+
+    def __init__(self, analyzed: AnalyzedArticle) -> None:
+        super().__init__({ALL_FIELDS: analyzed.all_terms, TEXT_MASK: analyzed.text_terms})
+        self._fields = analyzed.fields
+
+    def __missing__(self, mask: int) -> frozenset[str]:
+        fields = self._fields
+        found = self[mask] = frozenset().union(*(fields[i].term_set for i in MASK_FIELDS[mask]))
+        return found
+
+
 class ArticleContext:
     """One article during matching: its fields and per-article memos shared by all rules."""
 
     __slots__ = (
         "_expansions",
-        "_starts",
         "_vocabulary",
         "all_terms",
         "fields",
         "group_memo",
+        "masked",
         "span_at",
         "spans_memo",
         "spots_memo",
+        "starts",
     )
 
     def __init__(
@@ -84,7 +101,8 @@ class ArticleContext:
         """`starts`, if known, maps wildcard prefixes to the folded terms they start."""
         self.fields: tuple[AnalyzedField, ...] = analyzed.fields
         self.all_terms = analyzed.all_terms
-        self._starts = starts
+        self.masked = MaskedTerms(analyzed)
+        self.starts = starts
         self._expansions: dict[tuple[str, bool], frozenset[str]] = {}
         self._vocabulary: dict[bool, list[str]] = {}
         self.span_at: dict[tuple[int, int, int], Span] = {}
@@ -119,12 +137,15 @@ class ArticleContext:
         found = self._expansions.get(key)
         if found is None:
             pattern = word.text
-            if self._starts is not None and not case_sensitive:
-                terms: Iterable[str] = self._starts.get(word.key, ())
+            if self.starts is not None and not case_sensitive:
+                terms: Iterable[str] = self.starts.get(word.key, ())
             else:
                 terms = self._with_prefix(_literal_prefix(pattern), case_sensitive)
-            matched = [term for term in terms if wildcard_match(pattern, term)]
-            found = self._expansions[key] = frozenset(matched)
+            if pattern.endswith("*") and pattern[:-1] == word.key:  # `libya*`: every term
+                found = frozenset(terms)
+            else:
+                found = frozenset(term for term in terms if wildcard_match(pattern, term))
+            self._expansions[key] = found
         return found
 
     def word_set(self, word: WordPattern, case_sensitive: bool) -> frozenset[str]:
@@ -153,7 +174,7 @@ class ArticleContext:
         return found
 
 
-def _word_in(leaf: WordLeaf, ctx: ArticleContext) -> bool:
+def word_in(leaf: WordLeaf, ctx: ArticleContext) -> bool:
     word, cs, fields = leaf.word, leaf.case_sensitive, ctx.fields
     if word.wildcard:
         found = ctx.expand(word, cs)
@@ -226,6 +247,29 @@ def _assignable(masks: Sequence[int], size: int) -> bool:
     return all(place(word, set()) for word in range(size))
 
 
+def _distinct_pair(words: Sequence[WordPattern]) -> bool:
+    """Two different literal words: no token can be both, so the closest pair decides."""
+    match words:
+        case (first, second):
+            return not first.wildcard and not second.wildcard and first.text != second.text
+    return False
+
+
+def _pair_within(first: Sequence[int], second: Sequence[int], slop: int) -> int | None:
+    """A position of `first` with one of `second` at most `slop` tokens away (tokens
+    between them), or None: for each of the fewer positions, its nearest in the other."""
+    if len(first) > len(second):
+        first, second = second, first
+    count = len(second)
+    for position in first:
+        i = bisect_left(second, position)
+        if (i < count and second[i] - position <= slop + 1) or (
+            i and position - second[i - 1] <= slop + 1
+        ):
+            return position
+    return None
+
+
 def near_positions(
     leaf: PhraseLeaf, field: AnalyzedField, ctx: ArticleContext, first_only: bool
 ) -> list[int]:
@@ -233,6 +277,10 @@ def near_positions(
     if not _may_occur(leaf, field, ctx):
         return []
     size, slop = len(leaf.words), leaf.slop or 0
+    if first_only and _distinct_pair(leaf.words):
+        first, second = (ctx.occurrences(w, field, leaf.case_sensitive) for w in leaf.words)
+        pair = _pair_within(first, second, slop)
+        return [] if pair is None else [pair]
     bits: dict[int, int] = {}
     for i, word in enumerate(leaf.words):
         for position in ctx.occurrences(word, field, leaf.case_sensitive):
@@ -258,59 +306,16 @@ def near_positions(
     return sorted(found)
 
 
-def _group_in(leaf: PhraseLeaf, ctx: ArticleContext) -> bool:
+def group_found(leaf: PhraseLeaf, ctx: ArticleContext) -> bool:
+    """Whether the phrase or proximity group occurs in a field it searches; memoized."""
     found = ctx.group_memo.get(id(leaf))
     if found is None:
-        found = False
-        all_terms = ctx.all_terms
-        # Quick reject: a literal word of the group that is nowhere in the article.
-        if leaf.case_sensitive or all(w.wildcard or w.text in all_terms for w in leaf.words):
-            find = phrase_starts if leaf.slop is None else near_positions
-            for i in MASK_FIELDS[leaf.mask]:
-                if find(leaf, ctx.fields[i], ctx, True):
-                    found = True
-                    break
-        ctx.group_memo[id(leaf)] = found
+        find = phrase_starts if leaf.slop is None else near_positions
+        fields = ctx.fields
+        found = ctx.group_memo[id(leaf)] = any(
+            find(leaf, fields[i], ctx, True) for i in MASK_FIELDS[leaf.mask]
+        )
     return found
-
-
-def _all_of(node: AllOf, ctx: ArticleContext) -> bool:
-    # one C-level subset test rejects most candidates of a conjunction
-    if not node.required <= ctx.all_terms:
-        return False
-    for child in node.children:  # noqa: SIM110 - a plain loop: no generator on the hot path
-        if not _EVALUATORS[type(child)](child, ctx):
-            return False
-    return True
-
-
-def _any_of(node: AnyOf, ctx: ArticleContext) -> bool:
-    for child in node.children:  # noqa: SIM110 - a plain loop: no generator on the hot path
-        if _EVALUATORS[type(child)](child, ctx):
-            return True
-    return False
-
-
-def _negated(node: Negated, ctx: ArticleContext) -> bool:
-    return not _EVALUATORS[type(node.child)](node.child, ctx)
-
-
-Evaluator = Callable[[Any, ArticleContext], bool]
-# Dispatch on the exact node type: one dict lookup instead of a chain of isinstance.
-_EVALUATORS: Mapping[type, Evaluator] = MappingProxyType(
-    {
-        WordLeaf: _word_in,
-        PhraseLeaf: _group_in,
-        AllOf: _all_of,
-        AnyOf: _any_of,
-        Negated: _negated,
-    }
-)
-
-
-def evaluator(node: Matcher) -> Evaluator:
-    """The function telling whether `node` matches: `evaluator(node)(node, ctx)`."""
-    return _EVALUATORS[type(node)]
 
 
 def _find_spots(leaf: Leaf, ctx: ArticleContext) -> list[_Spot]:

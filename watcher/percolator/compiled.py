@@ -1,0 +1,80 @@
+"""A rule's boolean structure compiled once into one Python function over an article.
+
+Evaluating a tree node by node costs a call and a dispatch per node. Instead each rule
+becomes a generated function in which a conjunction of plain words is one expression of
+set lookups: `(c0 in m[7] and (c1 in m[7] or c2 in m[3]))`, where `m[mask]` is the
+article's folded terms in the fields of `mask` (made once per article and mask). Leaves
+that need more than a lookup (phrases, proximity, wildcards, case-sensitive words) are
+calls of their evaluator from `match.py`, bound to the shared leaf.
+
+The code is generated per *shape* (the expression with its words as parameters `c0`,
+`c1`, ...), compiled once and cached: 100,000 rules have a few hundred shapes, and each
+rule is a call of its shape's factory with its own constants.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache, partial
+from typing import Any
+
+from watcher.percolator.match import ALL_FIELDS, ArticleContext, group_found, word_in
+from watcher.query.compile import AllOf, AnyOf, Matcher, Negated, PhraseLeaf, WordLeaf
+
+Test = Callable[[ArticleContext], bool]
+
+
+def compile_test(root: Matcher) -> Test:
+    """The function telling whether `root` matches an article: `test(ctx)`, where `ctx` was
+    made by the Percolator holding `root` (its `starts` list the article's terms under
+    every wildcard prefix of the percolator's rules)."""
+    constants: list[Any] = []
+    expression = _expression(root, constants)
+    return _factory(expression, len(constants))(*constants)
+
+
+def _constant(value: object, constants: list[Any]) -> str:
+    constants.append(value)
+    return f"c{len(constants) - 1}"
+
+
+def _expression(node: Matcher, constants: list[Any]) -> str:
+    if isinstance(node, Negated):
+        return f"not {_expression(node.child, constants)}"
+    if isinstance(node, AllOf | AnyOf):
+        joint = " and " if isinstance(node, AllOf) else " or "
+        return "(" + joint.join(_expression(child, constants) for child in node.children) + ")"
+    if isinstance(node, WordLeaf) and not node.word.wildcard and not node.case_sensitive:
+        return f"{_constant(node.word.text, constants)} in m[{node.mask}]"
+    # (A group's own quick reject is done here, in C, before the call.)
+    bound = partial(group_found, node) if isinstance(node, PhraseLeaf) else partial(word_in, node)
+    call = f"{_constant(bound, constants)}(ctx)"
+    if node.case_sensitive:
+        return call
+    # Cheap C-level rejects before the call: a literal word of the group missing from the
+    # article, or no article term starting with the wildcard's prefix.
+    words = (node.word,) if isinstance(node, WordLeaf) else node.words
+    literals = frozenset(w.key for w in words if not w.wildcard)
+    prefixes = sorted({w.key for w in words if w.wildcard})
+    checks = [f"{_constant(literals, constants)} <= m[{ALL_FIELDS}]"] if literals else []
+    checks += [f"{_constant(prefix, constants)} in s" for prefix in prefixes]
+    return "(" + " and ".join([*checks, call]) + ")"
+
+
+@cache
+def _factory(expression: str, arity: int) -> Callable[..., Test]:
+    """`make(c0, ..., cN) -> test`, compiled once per shape."""
+    parameters = ", ".join(f"c{i}" for i in range(arity))
+    source = (
+        f"def make({parameters}):\n"
+        f"    def test(ctx):\n"
+        f"        m, s = ctx.masked, ctx.starts\n"
+        f"        return {expression}\n"
+        f"    return test\n"
+    )
+    namespace: dict[str, Any] = {}
+    # The source is built above from operators and parameter names only; the rule's words
+    # are passed as values, never written into it.
+    exec(compile(source, f"<rule shape {expression[:60]}>", "exec"), namespace)  # noqa: S102
+    make: Callable[..., Test] = namespace["make"]
+    return make

@@ -11,9 +11,9 @@ rule files without channels never pay for it.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 import re
-import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +24,7 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 _MASK = "****"
 APPRISE_LOGGER = "apprise"
+HTTP_LOGGER = "urllib3.connectionpool"  # what Apprise's HTTP calls log through
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,30 +111,49 @@ def channel_url(written: str, environ: Mapping[str, str]) -> ChannelUrl:
 
 
 class _Captured(logging.Handler):
-    """Keeps the warnings Apprise logs in one thread: the reason a notice failed."""
+    """Keeps the warnings Apprise logs for one call: the reason a notice failed."""
 
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
-        self.thread = threading.get_ident()
         self.lines: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.thread == self.thread:
+        # Apprise may log from its worker threads, which run in a copy of the caller's
+        # context: the context, not the thread, tells whose call a record belongs to.
+        if _capturing.get() is self:
             self.lines.append(" ".join(record.getMessage().split()))
+
+
+_capturing: contextvars.ContextVar[_Captured | None] = contextvars.ContextVar(
+    "watcher_apprise_capture", default=None
+)
+
+
+class _NotDuringApprise(logging.Filter):
+    """Drops what the HTTP library logs inside an Apprise call: its debug lines name the
+    URL, path secrets and all."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return _capturing.get() is None
 
 
 @contextlib.contextmanager
 def apprise_logs_captured() -> Iterator[list[str]]:
-    """Apprise's warnings in this thread while inside, kept out of every other log."""
+    """Apprise's warnings during this call, kept out of every other log."""
     logger = logging.getLogger(APPRISE_LOGGER)
     # Its lines may hold secrets; ours say the same, redacted.
     logger.propagate = False
+    http = logging.getLogger(HTTP_LOGGER)
+    if not any(isinstance(f, _NotDuringApprise) for f in http.filters):
+        http.addFilter(_NotDuringApprise())
     handler = _Captured()
+    token = _capturing.set(handler)
     logger.addHandler(handler)
     try:
         yield handler.lines
     finally:
         logger.removeHandler(handler)
+        _capturing.reset(token)
 
 
 def instantiate(url: str) -> Any:

@@ -73,9 +73,12 @@ class Receiver:
                 with receiver._lock:
                     status = receiver.status
                     (receiver.arrivals if status < 300 else receiver.refused).append(arrival)
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                except OSError:  # the sender was killed while waiting for the answer
+                    self.close_connection = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 del format, args

@@ -92,7 +92,7 @@ def status(state: CliState, fmt: str) -> None:
 
 
 def _status(state: CliState) -> tuple[dict[str, Any], ScanRecord | None]:
-    from watcher.cli.channels import channel_rows  # noqa: PLC0415 - Apprise only with channels
+    from watcher.cli.channel_state import channel_rows  # noqa: PLC0415 - only for status
 
     channels: list[dict[str, Any]] = []
     try:

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import click
 
-from watcher.channels import APPRISE, Channel
+from watcher.channels import Channel
+from watcher.cli.channel_state import channel_rows
 from watcher.cli.output import echo_json, echo_pairs, iso
 from watcher.cli.state import CliState, pass_state
 from watcher.errors import ConfigError
 from watcher.jobs import channel_outbox_for, channels_job
-from watcher.notify.plan import HOUR
 from watcher.notify.send import ChannelOutbox, ChannelReport, Delivery, probe
-from watcher.store.channels import DeliveryState, delivery_states, last_hour
-from watcher.store.digests import sync_subscribers, waiting_hits
 
 
 @click.group()
@@ -120,49 +117,6 @@ def list_command(state: CliState, fmt: str) -> None:
         return
     for row in rows:
         echo_pairs(_pairs(row))
-
-
-def channel_rows(state: CliState, selected: list[Channel]) -> list[dict[str, Any]]:
-    """What `channels list` and `status` show of each channel, from the outbox."""
-    services = state.services()
-    now = services.clock()
-    with services.sessions() as session:
-        known = sync_subscribers(session, [c.key for c in selected], now, channel=APPRISE)
-        states = delivery_states(session, [row.id for row in known.values()])
-        rows = []
-        for channel in selected:
-            row = known[channel.key]
-            waiting = waiting_hits(
-                session, row, channel.follows, include_backfill=channel.include_backfill
-            )
-            hour = last_hour(session, row.id, now - HOUR)
-            rows.append(
-                _row(channel, states.get(row.id, DeliveryState()), len(waiting), hour.alerts, now)
-            )
-        session.rollback()  # a listing creates nothing, not even a channel's row
-    return rows
-
-
-def _row(
-    channel: Channel, state: DeliveryState, waiting: int, alerts: int, now: datetime
-) -> dict[str, Any]:
-    quiet = channel.quiet is not None and channel.quiet.contains(now, channel.zone)
-    return {
-        "name": channel.name,
-        "url": channel.url.shown,
-        "deliver": channel.describe(),
-        "follows": sorted(channel.follows),
-        "status": "failing" if state.failing_since is not None else "ok",
-        "quiet_now": quiet,
-        "sent": state.sent,
-        "last_sent_at": iso(state.last_sent_at),
-        "pending": state.pending,
-        "waiting_hits": waiting,
-        "alerts_last_hour": alerts,
-        "failing_since": iso(state.failing_since),
-        "next_attempt_at": iso(state.next_attempt_at) if state.pending else None,
-        "last_error": state.last_error,
-    }
 
 
 def _pairs(row: dict[str, Any]) -> list[tuple[str, Any]]:

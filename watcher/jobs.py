@@ -9,12 +9,14 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
+from watcher.channels import APPRISE, Channel
 from watcher.digest.deliver import transport_for
 from watcher.digest.model import Links, RuleInfo
 from watcher.digest.send import Outbox, SendResult, retry_due, send_now
 from watcher.feeds import build_since
 from watcher.matching import prepare_matching
 from watcher.metrics import Metrics
+from watcher.notify.send import ChannelOutbox, ChannelReport, send_channel
 from watcher.rules import RuleSet
 from watcher.scan import Progress, run_scan
 from watcher.services import Services
@@ -76,6 +78,7 @@ def _scan(
     started = services.clock()
     with services.sessions.begin() as session:
         sync_subscribers(session, [s.key for s in ruleset.subscribers], started)
+        sync_subscribers(session, [c.key for c in ruleset.channels], started, channel=APPRISE)
     recorder = prepare_matching(services.sessions, ruleset, started)
     summary = run_scan(
         services.sessions,
@@ -127,6 +130,52 @@ def retry_job(
     return results
 
 
+def alerts_job(
+    outbox: Outbox,
+    services: Services,
+    subscribers: Sequence[Subscriber],
+    *,
+    metrics: Metrics | None = None,
+) -> list[SendResult]:
+    """The `deliver: immediate` subscribers' emails: one per new article, and retries."""
+    results: list[SendResult] = []
+    for subscriber in subscribers:
+        if subscriber.immediate:
+            results.extend(digest_job(outbox, services, subscriber, metrics=metrics))
+    return results
+
+
+def channels_job(
+    outbox: ChannelOutbox,
+    services: Services,
+    channels: Sequence[Channel],
+    *,
+    ignore_backoff: bool = False,
+    wait: bool = False,
+    metrics: Metrics | None = None,
+) -> list[ChannelReport]:
+    """Each channel's turn (`notify.send.send_channel`), under a lock of its own: two
+    processes never plan one channel's hour at once. A channel another process is serving
+    is skipped, unless `wait`."""
+    reports = []
+    for channel in channels:
+        with job_lock(services.engine, f"channel:{channel.name}", wait=wait) as held:
+            if not held:
+                log.info("channel %s: skipped, another process is serving it", channel.name)
+                continue
+            report = send_channel(outbox, channel, ignore_backoff=ignore_backoff)
+        reports.append(report)
+        if metrics is not None:
+            for delivery in report.deliveries:
+                metrics.channel_deliveries.labels(delivery.kind, delivery.outcome).inc()
+    return reports
+
+
+def channel_outbox_for(services: Services, *, base_url: str) -> ChannelOutbox:
+    """The channels' outbox: this database and clock; links start with `base_url`."""
+    return ChannelOutbox(sessions=services.sessions, clock=services.clock, links=Links(base_url))
+
+
 def _count(results: Sequence[SendResult], metrics: Metrics | None) -> None:
     if metrics is not None:
         for result in results:
@@ -154,21 +203,25 @@ def retention_job(
     *,
     now: datetime | None = None,
     subscribers: Sequence[Subscriber] = (),
+    channels: Sequence[Channel] = (),
 ) -> PruneReport | None:
     """Prune what was recorded more than `retention` before `now` (the clock's, by default);
     None, touching nothing, when retention is off or another process prunes.
 
-    Hits a subscriber may still be waiting for stay: nothing recorded since the oldest last
-    digest of `subscribers` (or since one appeared, if it has had none) is pruned.
+    Hits a subscriber or channel may still be waiting for stay: nothing recorded since the
+    oldest last delivery of `subscribers` and `channels` (or since one appeared, if it has
+    had none) is pruned.
     """
     period = services.config.retention
     if period is None:
         return None
     cutoff = (services.clock() if now is None else now) - period
-    if subscribers:
+    if subscribers or channels:
         with services.sessions() as session:
             history = digest_history(session, [s.key for s in subscribers])
-        waiting = [h.last_digest_at or h.subscribed_at for h in history.values()]
+            pushed = digest_history(session, [c.key for c in channels], channel=APPRISE)
+        known = [*history.values(), *pushed.values()]
+        waiting = [h.last_digest_at or h.subscribed_at for h in known]
         cutoff = min([cutoff, *waiting])
     with job_lock(services.engine, "retention", wait=False) as held:
         if not held:

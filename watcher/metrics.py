@@ -38,6 +38,7 @@ class Metrics:
     hits_recorded: Counter
     scans: Counter
     digests: Counter
+    channel_deliveries: Counter
     scan_duration: Histogram
     feed_builds: Counter
     feed_files_written: Counter
@@ -66,6 +67,13 @@ class Metrics:
                 "watcher_digests",
                 "Digest deliveries tried by this process, by outcome (sent, retry, failed).",
                 ["outcome"],
+                registry=registry,
+            ),
+            channel_deliveries=Counter(
+                "watcher_channel_deliveries",
+                "Push channel deliveries tried by this process, by kind (alert, summary) and "
+                "outcome (sent, retry, busy).",
+                ["kind", "outcome"],
                 registry=registry,
             ),
             scan_duration=Histogram(

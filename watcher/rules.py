@@ -20,6 +20,7 @@ from pydantic import (
 )
 from ruamel.yaml.comments import CommentedMap
 
+from watcher.channels import Channel, ChannelEntry, load_channels
 from watcher.config import Duration, single_line
 from watcher.errors import ConfigError, ConfigErrors, Location, RuleError, WatcherError
 from watcher.model import Field as TextField
@@ -97,6 +98,7 @@ class RulesDocument(_Model):
     defaults: Defaults = Defaults()
     rules: list[Any] = []
     subscribers: list[Any] = []
+    channels: list[Any] = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +120,7 @@ class RuleSet:
     rules: tuple[Rule, ...] = ()
     warnings: tuple[str, ...] = ()
     subscribers: tuple[Subscriber, ...] = field(default=())
+    channels: tuple[Channel, ...] = field(default=())
     default_fields: tuple[TextField, ...] = DEFAULT_FIELDS  # of the first rule file
 
     def enabled(self) -> dict[str, CompiledQuery]:
@@ -132,10 +135,15 @@ class RuleSet:
 
 
 def load_rules(
-    paths: Sequence[Path], *, shown: Mapping[Path, str] | None = None, timezone: str = "UTC"
+    paths: Sequence[Path],
+    *,
+    shown: Mapping[Path, str] | None = None,
+    timezone: str = "UTC",
+    environ: Mapping[str, str] | None = None,
 ) -> RuleSet:
     """Read every rule file; raise ConfigErrors listing every problem in every file, sorted
-    by file and line. `timezone` is the subscribers' default (the config's)."""
+    by file and line. `timezone` is the subscribers' and channels' default (the config's);
+    `environ` fills the `${VAR}` parts of channel URLs (none given: no variable is set)."""
     errors: list[ConfigError] = []
     warnings: list[str] = []
     loaded: list[_LoadedFile] = []
@@ -152,6 +160,11 @@ def load_rules(
     entries = [entry for file in loaded for entry in file.subscribers]
     subscribers, subscriber_errors = load_subscribers(entries, rule_tags, timezone)
     errors.extend(subscriber_errors)
+    channel_entries = [entry for file in loaded for entry in file.channels]
+    channels, channel_errors = load_channels(
+        channel_entries, rule_tags, timezone, {} if environ is None else environ
+    )
+    errors.extend(channel_errors)
     if errors:
         order = {(shown or {}).get(path, str(path)): i for i, path in enumerate(paths)}
         raise ConfigErrors(sorted(errors, key=lambda error: _error_order(error, order)))
@@ -159,6 +172,7 @@ def load_rules(
         rules=tuple(rules),
         warnings=tuple(warnings),
         subscribers=tuple(subscribers),
+        channels=tuple(channels),
         default_fields=loaded[0].default_fields if loaded else DEFAULT_FIELDS,
     )
 
@@ -174,6 +188,7 @@ def _error_order(error: ConfigError, files: Mapping[str, int]) -> tuple[int, int
 class _LoadedFile:
     rules: list[Rule]
     subscribers: list[SubscriberEntry]
+    channels: list[ChannelEntry]
     default_fields: tuple[TextField, ...]
     names: list[tuple[str, Location]]  # every rule's name, valid or not, for duplicates
 
@@ -194,13 +209,16 @@ def _load_file(
         parsed = RulesDocument.model_validate(dict(document))
     except ValidationError as exc:
         errors.extend(validation_errors(exc, document, shown))
-        return _LoadedFile([], [], DEFAULT_FIELDS, [])
+        return _LoadedFile([], [], [], DEFAULT_FIELDS, [])
     lines = text.splitlines()
     entries = [
         SubscriberEntry(document["subscribers"], index, shown)
         for index in range(len(parsed.subscribers))
     ]
-    loaded = _LoadedFile([], entries, parsed.defaults.fields, [])
+    channels = [
+        ChannelEntry(document["channels"], index, shown) for index in range(len(parsed.channels))
+    ]
+    loaded = _LoadedFile([], entries, channels, parsed.defaults.fields, [])
     for index, raw in enumerate(parsed.rules):
         source = _RuleSource(document["rules"], index, shown, lines)
         if isinstance(raw, Mapping) and isinstance(raw.get("name"), str):

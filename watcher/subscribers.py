@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Final, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -27,12 +27,23 @@ from watcher.yamlsource import position, quoted, validate_item
 
 DEFAULT_SCHEDULE = "daily 07:00"
 DEFAULT_MAX_ITEMS = 200
+IMMEDIATE: Final = "immediate"
 
 
 def _schedule(value: object) -> Schedule:
     if isinstance(value, Schedule):
         return value
     return parse_schedule(str(value))
+
+
+def _deliver(value: object) -> object:
+    """`immediate` (one short message per article), or a schedule as `schedule:` takes."""
+    if value == IMMEDIATE:
+        return value
+    try:
+        return _schedule(value)
+    except ValueError as exc:
+        raise ValueError(f"{exc} — or write immediate") from exc
 
 
 def _names(value: object) -> object:
@@ -51,6 +62,7 @@ class SubscriberModel(BaseModel):
     rules: Names = ()
     tags: Names = ()
     schedule: Annotated[Schedule, BeforeValidator(_schedule)] | None = None  # DEFAULT_SCHEDULE
+    deliver: Annotated[Schedule | Literal["immediate"], BeforeValidator(_deliver)] | None = None
     timezone: Annotated[str, AfterValidator(known_zone)] | None = None
     send_empty: bool = False
     include_backfill: bool = False
@@ -71,6 +83,7 @@ class Subscriber:
     include_backfill: bool
     max_items: int
     location: Location
+    immediate: bool = False  # `deliver: immediate`: one message per article, no schedule
 
     @property
     def address(self) -> str:
@@ -156,20 +169,29 @@ def _subscriber(
         problems.append(
             RuleError(f"{entry.label()}: give rules or tags (or both) to follow", entry.at())
         )
+    if model.deliver is not None and model.schedule is not None:
+        problems.append(
+            RuleError(
+                f"{entry.label()}: deliver: give deliver or schedule, not both",
+                entry.at("deliver"),
+            )
+        )
     if problems:
         raise ConfigErrors(problems)
     tagged = {name for name, tags in rule_tags.items() if set(tags) & set(model.tags)}
+    schedule = model.deliver if isinstance(model.deliver, Schedule) else model.schedule
     return Subscriber(
         mailbox=model.email,
         rules=model.rules,
         tags=model.tags,
         follows=frozenset(model.rules) | tagged,
-        schedule=model.schedule or parse_schedule(DEFAULT_SCHEDULE),
+        schedule=schedule or parse_schedule(DEFAULT_SCHEDULE),
         timezone=model.timezone or default_timezone,
         send_empty=model.send_empty,
         include_backfill=model.include_backfill,
         max_items=model.max_items,
         location=entry.at("email"),
+        immediate=model.deliver == IMMEDIATE,
     )
 
 

@@ -73,7 +73,7 @@ def status(state: CliState, fmt: str) -> None:
         echo_json({**counts, "last_scan": last})
         return
     digests, failed = counts.pop("digests"), counts.pop("failed_digests")
-    daemons = counts.pop("daemons")
+    daemons, channels = counts.pop("daemons"), counts.pop("channels")
     rows: list[tuple[str, Any]] = list(counts.items())
     rows.append(("digests", ", ".join(f"{n} {state}" for state, n in digests.items())))
     rows.extend(
@@ -81,6 +81,7 @@ def status(state: CliState, fmt: str) -> None:
     )
     if failed:
         rows.append(("", "send them again: watcher digest send --retry-failed"))
+    rows.extend(("channel", _channel_brief(channel)) for channel in channels)
     rows.extend(_daemon_rows(daemons))
     if record is None:
         rows.append(("last scan", "never"))
@@ -91,11 +92,16 @@ def status(state: CliState, fmt: str) -> None:
 
 
 def _status(state: CliState) -> tuple[dict[str, Any], ScanRecord | None]:
+    from watcher.cli.channel_state import channel_rows  # noqa: PLC0415 - only for status
+
+    channels: list[dict[str, Any]] = []
     try:
         rules: int | str = len(state.ruleset().enabled())
     except ConfigError as error:  # the archive's status is still worth showing
         first = str(error).splitlines()[0]
         rules = f"invalid: {first} (watcher rules check lists every error)"
+    else:
+        channels = channel_rows(state, list(state.ruleset().channels))
     now = state.services().clock()
     with state.services().sessions() as session:
         counts: dict[str, Any] = {
@@ -111,8 +117,20 @@ def _status(state: CliState) -> tuple[dict[str, Any], ScanRecord | None]:
                 for d in list_digests(session, state="failed", limit=FAILED_SHOWN)
             ],
             "daemons": [_daemon(beat, now) for beat in list_daemons(session)],
+            "channels": channels,
         }
         return counts, last_scan(session)
+
+
+def _channel_brief(row: dict[str, Any]) -> str:
+    """`desk-ntfy: ok, 12 sent, 0 waiting` or `...: FAILING since T: the last error`."""
+    brief = f"{row['name']}: {row['status']}, {row['sent']} sent, {row['pending']} waiting"
+    if row["quiet_now"]:
+        brief += ", quiet now"
+    if row["failing_since"]:
+        brief = brief.replace(": failing,", ": FAILING,")
+        brief += f" — since {row['failing_since']}: {row['last_error']}"
+    return brief
 
 
 def _daemon_rows(daemons: list[dict[str, Any]]) -> list[tuple[str, Any]]:

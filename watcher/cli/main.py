@@ -42,6 +42,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "rules": ("rules", "rules", "Check, try and backfill keyword rules."),
     "hits": ("hits", "hits", "List hits, the newest articles (by publication time) first."),
     "digest": ("digest", "digest", "Email digests: what would be sent, send now, what was sent."),
+    "channels": (
+        "channels",
+        "channels",
+        "Push channels (Apprise): their state, send what is due, send a test message.",
+    ),
     "feeds": ("feeds", "feeds", "The RSS/Atom feeds and the OPML under feeds.dir."),
     "serve": ("serve", "serve", "Serve the feeds and pages with uvicorn until interrupted."),
     "db": ("db", "db", "Database schema commands."),

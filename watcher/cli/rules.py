@@ -12,6 +12,7 @@ from rich.text import Text
 
 from watcher.articles import ReadContext, read_article
 from watcher.articles.discover import read_named_file
+from watcher.channels import Channel
 from watcher.cli.options import DURATION
 from watcher.cli.output import console, echo_json
 from watcher.cli.state import CliState, pass_state
@@ -50,9 +51,31 @@ def check(state: CliState) -> None:
     now = datetime.now(UTC)
     for subscriber in ruleset.subscribers:
         click.echo(visible("\n".join(_subscriber_lines(subscriber, now))))
-    subscribers = len(ruleset.subscribers)
-    tail = f", {subscribers} subscriber{'' if subscribers == 1 else 's'}" if subscribers else ""
+    for channel in ruleset.channels:
+        click.echo(visible("\n".join(_channel_lines(channel))))
+    tail = "".join(
+        f", {count} {noun}{'' if count == 1 else 's'}"
+        for count, noun in (
+            (len(ruleset.subscribers), "subscriber"),
+            (len(ruleset.channels), "channel"),
+        )
+        if count
+    )
     click.echo(f"{len(ruleset.rules)} rules{tail} OK")
+
+
+def _channel_lines(channel: Channel) -> list[str]:
+    """A channel as `rules check` shows it: what it follows, its URL redacted, when."""
+    follows = []
+    if channel.rules:
+        follows.append(f"rules {', '.join(channel.rules)}")
+    if channel.tags:
+        follows.append(f"tags {', '.join(channel.tags)}")
+    return [
+        f"channel {channel.name} ({'; '.join(follows)})",
+        f"  url:       {channel.url.shown}",
+        f"  deliver:   {channel.describe()}",
+    ]
 
 
 def _subscriber_lines(subscriber: Subscriber, now: datetime) -> list[str]:
@@ -63,6 +86,11 @@ def _subscriber_lines(subscriber: Subscriber, now: datetime) -> list[str]:
     if subscriber.tags:
         follows.append(f"tags {', '.join(subscriber.tags)}")
     zone = subscriber.zone
+    if subscriber.immediate:
+        return [
+            f"subscriber {subscriber.mailbox} ({'; '.join(follows)})",
+            "  deliver:   immediate (one email per article)",
+        ]
     times = subscriber.schedule.next_times(now, zone)
     return [
         f"subscriber {subscriber.mailbox} ({'; '.join(follows)})",

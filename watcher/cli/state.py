@@ -71,7 +71,9 @@ class CliState:
             config = self.config()
             files = config.rule_files
             shown = {path: shown_path(path) for path in files}
-            self._ruleset = load_rules(files, shown=shown, timezone=config.timezone)
+            self._ruleset = load_rules(
+                files, shown=shown, timezone=config.timezone, environ=self.environ
+            )
         return self._ruleset
 
     def services(self) -> Services:

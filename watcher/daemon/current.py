@@ -8,19 +8,22 @@ from dataclasses import dataclass, field
 
 from watcher.config import Config
 from watcher.digest.send import Outbox
-from watcher.jobs import outbox_for
+from watcher.jobs import channel_outbox_for, outbox_for
+from watcher.notify.send import ChannelOutbox
 from watcher.rules import RuleSet
 from watcher.services import Services
 
 
 @dataclass(frozen=True)
 class Loaded:
-    """One consistent state: services on this config, these rules, feed links, the outbox."""
+    """One consistent state: services on this config, these rules, feed links, the outboxes
+    (email, push channels)."""
 
     services: Services
     ruleset: RuleSet
     base_url: str
     outbox: Outbox
+    channel_outbox: ChannelOutbox
 
     @property
     def config(self) -> Config:
@@ -31,7 +34,8 @@ def loaded(
     services: Services, ruleset: RuleSet, environ: Mapping[str, str], *, base_url: str
 ) -> Loaded:
     outbox = outbox_for(services, ruleset, environ, base_url=base_url)
-    return Loaded(services, ruleset, base_url, outbox)
+    channels = channel_outbox_for(services, base_url=base_url)
+    return Loaded(services, ruleset, base_url, outbox, channels)
 
 
 @dataclass

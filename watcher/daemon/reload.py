@@ -23,6 +23,7 @@ class Changes:
     feeds: bool  # feeds.*: every feed is rebuilt
     rules: bool  # the rules themselves (queries, titles, tags, enabled)
     subscribers: bool  # digest schedules are registered again
+    channels: bool  # channel schedules and quiet hours are registered again
     interval: bool  # scan.interval: the scan is rescheduled
 
 
@@ -31,7 +32,7 @@ def read_files(config_path: Path, environ: Mapping[str, str]) -> tuple[Config, R
     config = load_config(config_path, environ)
     files = config.rule_files
     shown = {path: shown_path(path) for path in files}
-    return config, load_rules(files, shown=shown, timezone=config.timezone)
+    return config, load_rules(files, shown=shown, timezone=config.timezone, environ=environ)
 
 
 def changes(old: Config, new: Config, old_rules: RuleSet, new_rules: RuleSet) -> Changes:
@@ -50,6 +51,7 @@ def changes(old: Config, new: Config, old_rules: RuleSet, new_rules: RuleSet) ->
         feeds=old.feeds != new.feeds,
         rules=_rules(old_rules) != _rules(new_rules),
         subscribers=old_rules.subscribers != new_rules.subscribers,
+        channels=old_rules.channels != new_rules.channels,
         interval=old.scan.interval != new.scan.interval,
     )
 

@@ -4,6 +4,11 @@
 - `scan-soon`: a file changed (or is still settling): a scan once it has settled, debounced.
 - `digest:ADDRESS`: each subscriber's schedule in its own time zone; a send time missed
   while the daemon was down is caught up at start.
+- `alerts`: push channels and `deliver: immediate` subscribers, every ALERTS_EVERY and at
+  once after every scan that recorded hits: new alerts, summaries whose time has come
+  (quiet hours over, the hourly limit's hour past, a missed schedule), retries.
+- `channel:NAME`, `quiet:NAME`: a channel's schedule, and the end of its quiet hours, in
+  its time zone.
 - `retries`: digests whose backoff is over, every minute.
 - `retention`: pruning, hourly (its own period decides what goes).
 - `heartbeat`: every few seconds, with the next run of each job.
@@ -18,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -32,11 +38,14 @@ log = logging.getLogger(__name__)
 # the last one (beyond scan.settle) before scanning.
 DEBOUNCE = timedelta(seconds=0.5)
 RETRY_EVERY = timedelta(minutes=1)
+# Alerts are sent at once after a scan; this sweep catches what a `watcher scan` run beside
+# the daemon recorded, and what waited for an hour to pass.
+ALERTS_EVERY = timedelta(seconds=30)
 RETENTION_EVERY = timedelta(hours=1)
-RETENTION_FIRST = timedelta(minutes=1)  # after the start's scan and catch-ups
 RETENTION_FIRST = timedelta(minutes=1)  # after the start's scan and catch-ups
 MISFIRE_GRACE_S = 3600  # a job late by less than this (a busy machine, a long scan) still runs
 DIGEST_PREFIX = "digest:"
+CHANNEL_PREFIXES = ("channel:", "quiet:")
 
 
 def guarded(name: str, job: Callable[..., object]) -> Callable[..., None]:
@@ -90,6 +99,12 @@ class Schedule:
             IntervalTrigger(seconds=RETRY_EVERY.total_seconds(), timezone=UTC),
             id="retries",
         )
+        self.scheduler.add_job(
+            guarded("alerts", self.work.alerts),
+            IntervalTrigger(seconds=ALERTS_EVERY.total_seconds(), timezone=UTC),
+            id="alerts",
+            next_run_time=self.now(),
+        )
         # Registered whether or not retention is set: a reload may turn it on (or off).
         self.scheduler.add_job(
             guarded("retention", self.work.retention),
@@ -104,6 +119,7 @@ class Schedule:
             next_run_time=self.now(),
         )
         self._digests(catch_up=True)
+        self._channels()
         self.scheduler.start()
 
     def stop(self) -> None:
@@ -111,6 +127,9 @@ class Schedule:
 
     def scan(self) -> None:
         summary = self.work.scan()
+        if summary is not None and summary.hits:
+            # Its own job, so a slow channel never holds the next scan back.
+            self.scheduler.add_job(guarded("alerts", self.work.alerts), "date", run_date=self.now())
         if summary is not None and summary.waiting and not self.work.stopping.is_set():
             self.scan_soon()  # files still settling: read them once they have
 
@@ -130,6 +149,7 @@ class Schedule:
             "scan", trigger=IntervalTrigger(seconds=interval, timezone=UTC)
         )
         self._digests(catch_up=False)
+        self._channels()
         self._once("scan-soon", guarded("scan", self.scan), self.now())
 
     def _once(self, job_id: str, job: Callable[[], None], when: datetime) -> None:
@@ -144,7 +164,7 @@ class Schedule:
         """One job per subscriber on its schedule; with `catch_up`, a send time missed while
         no daemon ran (none since the last digest) runs now."""
         state = self.work.current.state
-        wanted = {DIGEST_PREFIX + s.key: s for s in state.ruleset.subscribers}
+        wanted = {DIGEST_PREFIX + s.key: s for s in state.ruleset.subscribers if not s.immediate}
         for job in self.scheduler.get_jobs():
             if job.id.startswith(DIGEST_PREFIX) and job.id not in wanted:
                 job.remove()
@@ -158,6 +178,29 @@ class Schedule:
                 id=job_id,
                 replace_existing=True,
                 **options,
+            )
+
+    def _channels(self) -> None:
+        """A job at each channel's send times and at the end of its quiet hours."""
+        wanted: dict[str, tuple[str, Any]] = {}
+        for channel in self.work.current.state.ruleset.channels:
+            if channel.schedule is not None:
+                trigger = channel.schedule.trigger(channel.zone)
+                wanted[f"channel:{channel.name}"] = (channel.name, trigger)
+            if channel.quiet is not None:
+                end = channel.quiet.end
+                trigger = CronTrigger(hour=end.hour, minute=end.minute, timezone=channel.zone)
+                wanted[f"quiet:{channel.name}"] = (channel.name, trigger)
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith(CHANNEL_PREFIXES) and job.id not in wanted:
+                job.remove()
+        for job_id, (name, trigger) in wanted.items():
+            self.scheduler.add_job(
+                guarded(f"channel {name}", self.work.channel),
+                trigger,
+                args=[name],
+                id=job_id,
+                replace_existing=True,
             )
 
 

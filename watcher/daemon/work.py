@@ -15,7 +15,14 @@ from watcher.daemon.current import Current, loaded
 from watcher.daemon.reload import changes, keep_restart_settings, read_files
 from watcher.errors import WatcherError
 from watcher.feeds import build_all
-from watcher.jobs import digest_job, retention_job, retry_job, scan_unless_busy
+from watcher.jobs import (
+    alerts_job,
+    channels_job,
+    digest_job,
+    retention_job,
+    retry_job,
+    scan_unless_busy,
+)
 from watcher.metrics import Metrics
 from watcher.store.daemons import Heartbeat, beat, forget
 from watcher.store.scans import ScanSummary
@@ -47,6 +54,7 @@ class Work:
         self.instance = f"{socket.gethostname()}:{os.getpid()}"
         self.started_at = current.state.services.clock()
         self._scan_lock = threading.Lock()  # the interval and the event scans take turns
+        self._alerts_lock = threading.Lock()  # the sweep and the after-scan runs take turns
         self.on_reloaded: Callable[[], None] = lambda: None  # the scheduler re-registers jobs
 
     def scan(self) -> ScanSummary | None:
@@ -87,6 +95,25 @@ class Work:
         if not results:
             log.info("digest for %s: nothing new", subscriber.address)
 
+    def alerts(self) -> None:
+        """What is due now for every channel and `deliver: immediate` subscriber: new alerts,
+        summaries whose time has come, retries whose backoff is over."""
+        with self._alerts_lock:
+            state = self.current.state
+            channels_job(
+                state.channel_outbox, state.services, state.ruleset.channels, metrics=self.metrics
+            )
+            alerts_job(
+                state.outbox, state.services, state.ruleset.subscribers, metrics=self.metrics
+            )
+
+    def channel(self, name: str) -> None:
+        """One channel's turn (its schedule or its quiet hours' end came)."""
+        with self._alerts_lock:
+            state = self.current.state
+            channels = [c for c in state.ruleset.channels if c.name == name]
+            channels_job(state.channel_outbox, state.services, channels, metrics=self.metrics)
+
     def retries(self) -> None:
         state = self.current.state
         retry_job(state.outbox, state.services, metrics=self.metrics)
@@ -94,7 +121,10 @@ class Work:
     def retention(self) -> None:
         """Prune what `retention` says is old; the feeds then drop what was pruned."""
         state = self.current.state
-        report = retention_job(state.services, subscribers=state.ruleset.subscribers)
+        ruleset = state.ruleset
+        report = retention_job(
+            state.services, subscribers=ruleset.subscribers, channels=ruleset.channels
+        )
         if report is not None and (report.hits or report.articles):
             config = state.config
             build_all(
@@ -148,9 +178,10 @@ class Work:
         base_url = config.feeds.base_url or self.served_url
         self.current.swap(loaded(services, ruleset, self.environ, base_url=base_url))
         log.info(
-            "reload: %d rules, %d subscribers in force",
+            "reload: %d rules, %d subscribers, %d channels in force",
             len(ruleset.rules),
             len(ruleset.subscribers),
+            len(ruleset.channels),
         )
         if found.feeds or found.rules:
             build_all(

@@ -10,6 +10,7 @@ run sends the same stored message again, same Message-ID, which receivers de-dup
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import socket
@@ -24,11 +25,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from watcher.addresses import Mailbox
-from watcher.digest.compose import compose
+from watcher.digest.compose import SUBJECT_PREFIX, compose
 from watcher.digest.deliver import Transport
 from watcher.digest.model import Digest, Links, RuleInfo
 from watcher.digest.render import render
 from watcher.errors import DeliveryError
+from watcher.feeds.text import headline
 from watcher.store.digests import (
     DigestHit,
     StoredDigest,
@@ -146,6 +148,9 @@ def send_now(
                 include_failed=retry_failed,
             )
         )
+        if subscriber.immediate:
+            results.extend(deliver(outbox, alert) for alert in compose_alerts(outbox, subscriber))
+            continue
         digest = compose_waiting(outbox, subscriber)
         if digest is not None:
             results.append(deliver(outbox, digest))
@@ -202,10 +207,70 @@ def compose_waiting(outbox: Outbox, subscriber: Subscriber) -> StoredDigest | No
         return None
 
 
-def deliver(outbox: Outbox, digest: StoredDigest) -> SendResult:
-    """Claim one stored digest, hand it to the transport, record how it ended."""
+def compose_alerts(outbox: Outbox, subscriber: Subscriber) -> list[StoredDigest]:
+    """`deliver: immediate`: one short message per article waiting for `subscriber` (all the
+    rules that hit it in one), each committed with its hits before any attempt."""
     now = outbox.clock()
-    with outbox.sessions.begin() as session:
+    made: list[StoredDigest] = []
+    try:
+        with outbox.sessions.begin() as session:
+            known = sync_subscribers(session, [subscriber.key], now)[subscriber.key]
+            hits = waiting_hits(
+                session, known, subscriber.follows, include_backfill=subscriber.include_backfill
+            )
+            articles: dict[str, list[DigestHit]] = {}
+            for hit in hits:
+                articles.setdefault(hit.article_uid, []).append(hit)
+            for group in articles.values():
+                digest = _compose(outbox, subscriber, group)
+                title = headline(group[0].title, group[0].lead, group[0].body)
+                rules = ", ".join(sorted({hit.rule for hit in group}))
+                digest = dataclasses.replace(digest, subject=f"{SUBJECT_PREFIX} {rules}: {title}")
+                message_id = make_msgid("alert", outbox.sender.domain)
+                digest_id = add_digest(
+                    session,
+                    known.id,
+                    message_id=message_id,
+                    subject=digest.subject,
+                    hit_ids=digest.hit_ids,
+                    now=now,
+                    render=_renderer(outbox, digest, message_id, now),
+                    kind="alert",
+                )
+                made.append(load_digest(session, digest_id))
+    except IntegrityError:
+        log.info("alerts for %s: another process took their hits first", subscriber.address)
+        return []
+    return made
+
+
+def _renderer(
+    outbox: Outbox, digest: Digest, message_id: str, now: datetime
+) -> Callable[[int], bytes]:
+    return lambda key: _render(outbox, digest, message_id, now, key).as_bytes()
+
+
+@dataclass(frozen=True, slots=True)
+class Attempted:
+    """How one hand-over ended: sent, retry (from `retry_at`), failed, or busy (another
+    process holds the claim)."""
+
+    outcome: str
+    error: str | None = None
+    retry_at: datetime | None = None
+
+
+def attempt(
+    sessions: sessionmaker[Session],
+    clock: Callable[[], datetime],
+    digest: StoredDigest,
+    transport: str,
+    hand_over: Callable[[], None],
+) -> Attempted:
+    """Claim one stored delivery, `hand_over()` (which raises DeliveryError when it was not
+    accepted), record how it ended: what every outbox delivery, digest or alert, goes through."""
+    now = clock()
+    with sessions.begin() as session:
         holder = claim_owner(session, digest.id)
         dead = [holder] if holder is not None and not owner_alive(holder) else []
         claimed = claim_digest(
@@ -217,45 +282,50 @@ def deliver(outbox: Outbox, digest: StoredDigest) -> SendResult:
             dead_owners=dead,
         )
     if not claimed:
-        return _result(digest, "busy", f"{holder} is sending it")
+        return Attempted("busy", f"{holder} is sending it")
+    try:
+        hand_over()
+    except DeliveryError as error:
+        now = clock()
+        retry_at = now + backoff(digest.attempts + 1) if error.transient else None
+        with sessions.begin() as session:
+            record_attempt(
+                session,
+                digest.id,
+                now=now,
+                transport=transport,
+                outcome="transient" if error.transient else "permanent",
+                error=error.message,
+                retry_at=retry_at,
+            )
+        return Attempted("retry" if error.transient else "failed", error.message, retry_at)
+    with sessions.begin() as session:
+        record_attempt(session, digest.id, now=clock(), transport=transport, outcome="sent")
+    return Attempted("sent")
+
+
+def deliver(outbox: Outbox, digest: StoredDigest) -> SendResult:
+    """Claim one stored digest, hand it to the transport, record how it ended."""
     message = message_from_bytes(digest.message, _class=EmailMessage, policy=policy.SMTP)
     transport = outbox.transport
-    try:
+
+    def hand_over() -> None:
         transport.deliver(
             message,
             sender=outbox.sender.address,
             recipients=[digest.address],
             key=digest.message_id.strip("<>"),
         )
-    except DeliveryError as error:
-        return _failed(outbox, digest, error)
-    with outbox.sessions.begin() as session:
-        record_attempt(
-            session, digest.id, now=outbox.clock(), transport=transport.name, outcome="sent"
-        )
-    log.info("digest %d to %s: sent (%d hits)", digest.id, digest.address, digest.hit_count)
-    return _result(digest, "sent")
 
-
-def _failed(outbox: Outbox, digest: StoredDigest, error: DeliveryError) -> SendResult:
-    now = outbox.clock()
-    reason = error.message
-    retry_at = now + backoff(digest.attempts + 1) if error.transient else None
-    with outbox.sessions.begin() as session:
-        record_attempt(
-            session,
-            digest.id,
-            now=now,
-            transport=outbox.transport.name,
-            outcome="transient" if error.transient else "permanent",
-            error=reason,
-            retry_at=retry_at,
-        )
-    if retry_at is not None:
-        log.warning("digest %d to %s: %s; retry at %s", digest.id, digest.address, reason, retry_at)
-        return _result(digest, "retry", reason, retry_at)
-    log.error("digest %d to %s: refused: %s", digest.id, digest.address, reason)
-    return _result(digest, "failed", reason)
+    done = attempt(outbox.sessions, outbox.clock, digest, transport.name, hand_over)
+    what = f"{digest.kind} {digest.id} to {digest.address}"
+    if done.outcome == "sent":
+        log.info("%s: sent (%d hits)", what, digest.hit_count)
+    elif done.outcome == "retry":
+        log.warning("%s: %s; retry at %s", what, done.error, done.retry_at)
+    elif done.outcome == "failed":
+        log.error("%s: refused: %s", what, done.error)
+    return _result(digest, done.outcome, done.error, done.retry_at)
 
 
 def _result(

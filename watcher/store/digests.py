@@ -42,6 +42,7 @@ ARTICLES = table(ArticleRow)
 
 EMAIL = "email"
 State = Literal["pending", "sent", "failed"]
+Kind = Literal["digest", "alert", "summary"]
 Outcome = Literal["sent", "transient", "permanent"]
 
 
@@ -80,6 +81,7 @@ class StoredDigest:
     message: bytes
     hit_count: int
     state: State
+    kind: Kind
     attempts: int
     last_error: str | None
     created_at: datetime
@@ -170,6 +172,7 @@ def add_digest(
     hit_ids: Sequence[int],
     now: datetime,
     render: Callable[[int], bytes],
+    kind: Kind = "digest",
 ) -> int:
     """Put one digest in the outbox, pending, with its items; `render(digest_id)` makes the
     message. An item another digest of this subscriber already holds raises IntegrityError
@@ -179,6 +182,7 @@ def add_digest(
         .values(
             subscriber_id=subscriber_id,
             message_id=message_id,
+            kind=kind,
             subject=subject,
             message=b"",
             hit_count=len(hit_ids),
@@ -219,6 +223,7 @@ def _to_stored(row: Any) -> StoredDigest:
         message=row.message,
         hit_count=row.hit_count,
         state=row.state,
+        kind=row.kind,
         attempts=row.attempts,
         last_error=row.last_error,
         created_at=row.created_at,
@@ -234,14 +239,19 @@ def due_digests(
     subscriber_ids: Collection[int] | None = None,
     ignore_backoff: bool = False,
     include_failed: bool = False,
+    channel: str = EMAIL,
 ) -> list[StoredDigest]:
-    """Digests to (re)send now, oldest first: pending ones whose backoff is over (or all of
-    them), and failed ones when asked."""
+    """Digests to (re)send now on `channel`, oldest first: pending ones whose backoff is over
+    (or all of them), and failed ones when asked."""
     pending = DIGESTS.c.state == "pending"
     if not ignore_backoff:
         pending = and_(pending, DIGESTS.c.next_attempt_at <= now)
     wanted = or_(pending, DIGESTS.c.state == "failed") if include_failed else pending
-    statement = _stored().where(wanted).order_by(DIGESTS.c.created_at, DIGESTS.c.id)
+    statement = (
+        _stored()
+        .where(wanted, SUBSCRIBERS.c.channel == channel)
+        .order_by(DIGESTS.c.created_at, DIGESTS.c.id)
+    )
     if subscriber_ids is not None:
         statement = statement.where(DIGESTS.c.subscriber_id.in_(sorted(subscriber_ids)))
     return [_to_stored(row) for row in session.execute(statement)]
@@ -322,10 +332,16 @@ def reopen_failed(session: Session, digest_ids: Collection[int], now: datetime) 
 
 
 def list_digests(
-    session: Session, *, limit: int | None = None, state: State | None = None
+    session: Session,
+    *,
+    limit: int | None = None,
+    state: State | None = None,
+    channel: str | None = EMAIL,
 ) -> list[StoredDigest]:
-    """The newest digests first (of one state, if given)."""
+    """The newest digests first (of one state and channel, if given)."""
     statement = _stored().order_by(DIGESTS.c.created_at.desc(), DIGESTS.c.id.desc())
+    if channel is not None:
+        statement = statement.where(SUBSCRIBERS.c.channel == channel)
     if state is not None:
         statement = statement.where(DIGESTS.c.state == state)
     if limit is not None:
@@ -333,9 +349,14 @@ def list_digests(
     return [_to_stored(row) for row in session.execute(statement)]
 
 
-def digest_counts(session: Session) -> dict[State, int]:
-    """How many digests are pending, sent and failed."""
-    rows = session.execute(select(DIGESTS.c.state, func.count()).group_by(DIGESTS.c.state))
+def digest_counts(session: Session, *, channel: str = EMAIL) -> dict[State, int]:
+    """How many digests (of `channel`) are pending, sent and failed."""
+    rows = session.execute(
+        select(DIGESTS.c.state, func.count())
+        .join(SUBSCRIBERS, SUBSCRIBERS.c.id == DIGESTS.c.subscriber_id)
+        .where(SUBSCRIBERS.c.channel == channel)
+        .group_by(DIGESTS.c.state)
+    )
     counts: dict[State, int] = {"pending": 0, "sent": 0, "failed": 0}
     for state, count in rows:
         counts[state] = count

@@ -230,8 +230,10 @@ class SubscriberRow(Base):
 class DigestRow(Base):
     """One message in the outbox: committed with its items and Message-ID before any attempt.
 
-    `state`: pending (not accepted yet; retried from `next_attempt_at`), sent, or failed
-    (refused for good; retried only when asked). `claimed_by` (host:pid) is at work on it
+    `kind`: a scheduled email `digest`, an `alert` (one article, at once: email or a push
+    channel) or a `summary` (a push channel's many articles). `state`: pending (not accepted
+    yet; retried from `next_attempt_at`), sent, or failed (refused for good; retried only
+    when asked). `claimed_by` (host:pid) is at work on it
     until `claimed_until`.
     """
 
@@ -240,6 +242,7 @@ class DigestRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    kind: Mapped[str] = mapped_column(String(10), server_default="digest")
     subject: Mapped[str] = mapped_column(Text)
     message: Mapped[bytes] = mapped_column(LargeBinary)
     hit_count: Mapped[int] = mapped_column(Integer)
@@ -255,6 +258,7 @@ class DigestRow(Base):
     __table_args__ = (
         Index("ix_digests_state_next_attempt_at", "state", "next_attempt_at"),
         Index("ix_digests_subscriber_id", "subscriber_id"),
+        Index("ix_digests_subscriber_id_created_at", "subscriber_id", "created_at"),
     )
 
 

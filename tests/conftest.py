@@ -40,6 +40,12 @@ def postgres_url() -> Iterator[str]:
     yield from _postgres_schema(base)
 
 
+@pytest.fixture
+def another_postgres_url(postgres_url: str) -> Iterator[str]:
+    """A second fresh schema in the same PostgreSQL database (a second watcher beside it)."""
+    yield from _postgres_schema(os.environ[POSTGRES_ENV])
+
+
 def _postgres_schema(base: str) -> Iterator[str]:
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(base)

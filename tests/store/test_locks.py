@@ -41,3 +41,19 @@ def test_a_job_lock_is_held_once(engine: sa.Engine) -> None:
             assert other  # another job's lock is another lock
     with job_lock(engine, "scan", wait=False) as again:
         assert again
+
+
+def test_watchers_in_two_schemas_of_one_postgresql_database_do_not_share_locks(
+    postgres_url: str, another_postgres_url: str
+) -> None:
+    first, second = make_engine(postgres_url), make_engine(another_postgres_url)
+    try:
+        with job_lock(first, "scan", wait=False) as held:
+            assert held
+            with job_lock(second, "scan", wait=False) as also_held:
+                assert also_held  # another watcher's scan, in its own schema
+            with job_lock(first, "scan", wait=False) as again:
+                assert not again
+    finally:
+        first.dispose()
+        second.dispose()

@@ -36,9 +36,11 @@ def _sqlite_file(engine: Engine) -> Path | None:
     return Path(url.database)
 
 
-def _advisory_key(name: str) -> int:
-    """A stable signed 64-bit key for `name` (PostgreSQL advisory locks take a bigint)."""
-    digest = hashlib.blake2b(f"watcher:{name}".encode(), digest_size=8).digest()
+def _advisory_key(schema: str, name: str) -> int:
+    """A stable signed 64-bit key for `name` in `schema` (PostgreSQL advisory locks take a
+    bigint, and are shared by the whole database: the schema keeps two watchers that each
+    have their own schema in one database from taking each other's locks)."""
+    digest = hashlib.blake2b(f"watcher:{schema}:{name}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 
 
@@ -96,8 +98,8 @@ def job_lock(engine: Engine, name: str, *, wait: bool) -> Iterator[bool]:
     if engine.url.get_backend_name() != "postgresql":
         yield True  # an in-memory database: nothing else can reach it
         return
-    key = _advisory_key(name)
     with engine.connect() as connection:
+        key = _advisory_key(str(connection.execute(select(func.current_schema())).scalar()), name)
         if wait:
             connection.execute(select(func.pg_advisory_lock(key)))
             held = True

@@ -109,6 +109,8 @@ def test_scripts_styles_and_chrome_do_not_leak() -> None:
         pytest.param("2020-05-21T17:38:06", "2020-05-21T17:38:06+02:00", id="no-zone-is-ctx-zone"),
         pytest.param("2020-01-21", "2020-01-21T00:00:00+01:00", id="date-only"),
         pytest.param("2999-01-01T10:00:00Z", "2999-01-01T10:00:00+00:00", id="future-no-clock"),
+        pytest.param("1987-03-02T17:33:23Z", "1987-03-02T17:33:23+00:00", id="archive-before-1995"),
+        pytest.param("1850-06-01T08:00:00Z", "1850-06-01T08:00:00+00:00", id="nineteenth-century"),
     ],
 )
 def test_published(published: str, expected: str) -> None:

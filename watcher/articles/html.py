@@ -18,12 +18,14 @@ if TYPE_CHECKING:
 # raised below; its errors still come through.
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
-# htmldate's defaults would drop the time of day and reject dates after today (a clock).
+# htmldate's defaults would drop the time of day, reject dates after today (a clock) and
+# silently drop dates before 1995 (an archive's older pages would take the file's mtime).
 _DATE_PARAMS = MappingProxyType(
     {
         "original_date": True,
         "extensive_search": True,
         "outputformat": "%Y-%m-%dT%H:%M:%S%z",
+        "min_date": "1800-01-01",
         "max_date": "9999-12-31",
     }
 )

@@ -42,7 +42,7 @@ class MatcherJob:
     rules: int
     rules_file: str
     repetitions: int
-    naive_seconds: float
+    naive_seconds: float | None  # None: the naive matcher over every article
     corpus: str | None = None
     limit: int | None = None
 
@@ -139,19 +139,23 @@ def breakdown(
 
 
 def run_naive(
-    rules: Sequence[GeneratedRule], articles: Sequence[Article], budget_s: float
+    rules: Sequence[GeneratedRule], articles: Sequence[Article], budget_s: float | None
 ) -> NaiveRun:
-    """Build the naive matcher, size a sample to `budget_s` from a probe, time the sample."""
+    """Build the naive matcher, size a sample to `budget_s` from a probe (None: every
+    article, whatever the time), time the sample."""
     started = time.perf_counter()
     naive = NaiveMatcher({rule.name: rule.query for rule in rules})
     build_s = time.perf_counter() - started
-    probe = evenly_spaced(len(articles), NAIVE_PROBE)
-    started = time.perf_counter()
-    for i in probe:
-        naive.match(articles[i])
-    per_article = (time.perf_counter() - started) / max(len(probe), 1)
-    count = max(NAIVE_MIN_SAMPLE, int(budget_s / max(per_article, 1e-9)))
-    sample = evenly_spaced(len(articles), count)
+    if budget_s is None:
+        sample = list(range(len(articles)))
+    else:
+        probe = evenly_spaced(len(articles), NAIVE_PROBE)
+        started = time.perf_counter()
+        for i in probe:
+            naive.match(articles[i])
+        per_article = (time.perf_counter() - started) / max(len(probe), 1)
+        count = max(NAIVE_MIN_SAMPLE, int(budget_s / max(per_article, 1e-9)))
+        sample = evenly_spaced(len(articles), count)
     started = time.perf_counter()
     results = [naive.match(articles[i]) for i in sample]
     return NaiveRun(sample, time.perf_counter() - started, build_s, results)

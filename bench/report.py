@@ -16,10 +16,16 @@ from rich.table import Table
 
 from bench.targets import evaluate
 
-NAIVE_NOTE = (
-    "naive: timed on an evenly spaced sample of n articles (about {budget:g} s of work); "
-    "its full-corpus time is extrapolated from the sample"
-)
+
+def naive_note(budget_s: float | None) -> str:
+    if budget_s is None:
+        return "naive: timed on every article"
+    return (
+        f"naive: timed on an evenly spaced sample of n articles (about {budget_s:g} s of "
+        "work); its full-corpus time is extrapolated from the sample"
+    )
+
+
 FEEDS_NOTE = "feeds: not measured in this run"
 
 
@@ -174,7 +180,7 @@ def print_report(results: Mapping[str, Any], console: Console | None = None) -> 
             f"Matcher: one core, median of {reps} passes over every article",
             MATCHER_HEADERS,
             matcher_rows(results),
-            "* " + NAIVE_NOTE.format(budget=results["naive_budget_s"]),
+            "* " + naive_note(results["naive_budget_s"]),
         )
     )
     console.print(floor_line(results))
@@ -199,7 +205,7 @@ def markdown(results: Mapping[str, Any]) -> str:
     parts = [
         machine_line(results) + ".",
         _markdown_table(MATCHER_HEADERS, matcher_rows(results)),
-        "\\* " + NAIVE_NOTE.format(budget=results["naive_budget_s"]) + ".",
+        "\\* " + naive_note(results["naive_budget_s"]) + ".",
         floor_line(results) + ".",
     ]
     if results.get("ingest"):

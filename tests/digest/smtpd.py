@@ -1,9 +1,11 @@
 """A real SMTP server for tests: aiosmtpd on 127.0.0.1 that records every message it accepts,
-answers the next MAIL, RCPT or DATA commands as a test scripts, and can go down and come
-back up on the same port. Shared with the end-to-end tests (fixtures in conftest.py)."""
+answers the next MAIL, RCPT or DATA commands as a test scripts, can hang up in the middle of
+a message or after it, and can go down and come back up on the same port. Shared with the
+end-to-end tests (fixtures in conftest.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import socket
 import ssl
@@ -17,7 +19,7 @@ from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -38,9 +40,14 @@ def free_port() -> int:
         return port
 
 
+HangUp = Literal["mid-message", "after-message"]
+
+
 @dataclass(frozen=True)
 class Accepted:
-    """One message the server accepted: envelope and the bytes after DATA."""
+    """One message the server received whole: envelope and the bytes after DATA. Recorded
+    before the reply, so a message whose connection is then dropped is here too: the client
+    cannot tell whether it arrived, and a real server may well have queued it."""
 
     sender: str
     recipients: tuple[str, ...]
@@ -61,6 +68,7 @@ class Recorder:
         self._lock = threading.Lock()  # the server runs in its own thread
         self._script: dict[str, deque[str]] = {"MAIL": deque(), "RCPT": deque(), "DATA": deque()}
         self._accepted: list[Accepted] = []
+        self._hang_ups: deque[HangUp] = deque()
         # Called once a message is recorded, before the client hears "250": a test can kill
         # the client there, so that the server has the message and the client never knew.
         self.on_accept: Callable[[], None] | None = None
@@ -70,6 +78,21 @@ class Recorder:
         try later`) instead of accepting them."""
         with self._lock:
             self._script[command].extend([reply] * times)
+
+    def hang_up(self, when: HangUp) -> None:
+        """Close the connection of the next DATA without a reply: after the message's first
+        line (`mid-message`: nothing recorded), or once the final `.` has arrived and the
+        message is recorded (`after-message`: the client never hears "250")."""
+        with self._lock:
+            self._hang_ups.append(when)
+
+    def hangs_up(self, when: HangUp) -> bool:
+        """Whether the next hang-up is due `when` (and it is then taken)."""
+        with self._lock:
+            if self._hang_ups and self._hang_ups[0] == when:
+                self._hang_ups.popleft()
+                return True
+            return False
 
     @property
     def accepted(self) -> list[Accepted]:
@@ -108,7 +131,35 @@ class Recorder:
             self._accepted.append(accepted)
         if self.on_accept is not None:
             self.on_accept()
+        if self.hangs_up("after-message"):
+            _hang_up(server)  # the "250" aiosmtpd then writes goes nowhere
         return "250 2.0.0 OK"
+
+
+class _Smtp(SMTP):
+    """aiosmtpd's server, which can hang up half way through a message when told to."""
+
+    async def smtp_DATA(self, arg: str) -> None:
+        handler = self.event_handler
+        if not (isinstance(handler, Recorder) and handler.hangs_up("mid-message")):
+            await super().smtp_DATA(arg)
+            return
+        await self.push("354 End data with <CR><LF>.<CR><LF>")
+        await self._reader.readuntil(b"\r\n")  # the message's first line, not its end
+        _hang_up(self)
+        await asyncio.sleep(0)  # the cancellation lands here, before a buffered line is read
+
+
+class _Controller(Controller):
+    def factory(self) -> SMTP:
+        return _Smtp(self.handler, **self.SMTP_kwargs)
+
+
+def _hang_up(server: SMTP) -> None:
+    """What aiosmtpd does on a timeout: stop reading (what is buffered too), close."""
+    assert server.transport is not None
+    server._handler_coroutine.cancel()
+    server.transport.close()
 
 
 def _over_tls(server: SMTP) -> bool:
@@ -142,7 +193,7 @@ class SmtpServer:
 
     def start(self) -> None:
         assert self._controller is None, "already running"
-        controller = Controller(
+        controller = _Controller(
             self.handler,
             hostname=self.host,
             port=self.port,

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from digest.sample import SENDER, assert_same, sample_message
-from support import REPO
+from support import REPO, write
 
 from watcher.digest.maildir import MaildirTransport, unique_name
 
@@ -216,3 +216,50 @@ def test_a_write_that_fails_half_way_is_transient_and_leaves_nothing(tmp_path: P
     }
     assert files(tmp_path / "tmp") == []
     assert files(tmp_path / "new") == ["digest-1.box"]
+
+
+def gone_pid() -> int:
+    """The pid of a process that has exited (and been reaped)."""
+    child = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return int(child.stdout)
+
+
+def left_in_tmp(maildir: Path, name: str, *, age_s: float = 0) -> str:
+    """A file as a delivery killed half way leaves it in tmp/."""
+    write(maildir / "tmp" / name, b"Subject: half a messa", age_s=age_s)
+    return name
+
+
+def test_a_delivery_removes_what_a_dead_delivery_of_this_host_left_in_tmp(tmp_path: Path) -> None:
+    transport = MaildirTransport(tmp_path, hostname="box.example")
+    deliver(transport, "digest-1")
+    # Killed after its link into new/, before removing its file from tmp/ (or before the
+    # link): a retry finds the message delivered, or delivers it, and clears what is left.
+    dead = left_in_tmp(tmp_path, f"digest-1.box.example.P{gone_pid()}R0123456789abcdef")
+    running = left_in_tmp(tmp_path, f"digest-2.box.example.P{os.getpid()}R0123456789abcdef")
+    elsewhere = left_in_tmp(tmp_path, f"digest-3.other.example.P{gone_pid()}R0123456789abcdef")
+    unnamed = left_in_tmp(tmp_path, "whatever")
+
+    deliver(transport, "digest-1")
+
+    assert dead not in files(tmp_path / "tmp")
+    assert files(tmp_path / "tmp") == sorted([running, elsewhere, unnamed])
+    assert files(tmp_path / "new") == ["digest-1.box.example"]
+
+
+def test_a_delivery_removes_what_lay_in_tmp_untouched_for_36_hours(tmp_path: Path) -> None:
+    hour = 3600
+    old = left_in_tmp(tmp_path, f"digest-3.other.P{os.getpid()}R0123456789abcdef", age_s=37 * hour)
+    recent = left_in_tmp(tmp_path, "recent", age_s=35 * hour)
+    (tmp_path / "tmp" / "folder").mkdir()
+
+    deliver(MaildirTransport(tmp_path, hostname="box"), "digest-1")
+
+    assert old not in files(tmp_path / "tmp")
+    assert files(tmp_path / "tmp") == ["folder", recent]

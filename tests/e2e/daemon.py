@@ -22,6 +22,12 @@ START_DEADLINE_S = 60.0
 T = TypeVar("T")
 
 
+def environ(database_url: str) -> dict[str, str]:
+    """This environment without the caller's WATCHER_ settings, on `database_url`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WATCHER_")}
+    return {**env, "WATCHER_DATABASE_URL": database_url}
+
+
 def configure(project: Path, *, settle: str = "1s", interval: str = "60s", mail: str = "") -> None:
     """The shipped config with a short settle (tests write files and wait for them)."""
     config = project / "config" / "watcher.yaml"
@@ -42,8 +48,7 @@ class Daemon:
         self.project = project
         self.port = port or free_port()
         self.log_path = project / f"daemon-{self.port}-{time.monotonic_ns()}.log"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("WATCHER_")}
-        self.env = {**env, "WATCHER_DATABASE_URL": database_url}
+        self.env = environ(database_url)
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, *options: str) -> Daemon:
@@ -113,11 +118,10 @@ class Daemon:
 def run_command(project: Path, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     """Another `watcher` command on the same project and database."""
     assert WATCHER is not None
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WATCHER_")}
     return subprocess.run(
         [WATCHER, *args],
         cwd=project,
-        env={**env, "WATCHER_DATABASE_URL": database_url},
+        env=environ(database_url),
         capture_output=True,
         text=True,
         timeout=120,

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from digest.smtpd import SmtpServer, smtpd
+from e2e.daemon import environ
 from support import EXAMPLE, write
 
 __all__ = ["smtpd"]  # a fixture, imported for pytest
@@ -29,11 +30,6 @@ subscribers:
 def command(project: Path, *args: str) -> list[str]:
     assert WATCHER is not None, "the watcher console script is not installed next to this Python"
     return [WATCHER, "--config", str(project / "config" / "watcher.yaml"), *args]
-
-
-def environ(database_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WATCHER_")}
-    return {**env, "WATCHER_DATABASE_URL": database_url}
 
 
 def watcher(project: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

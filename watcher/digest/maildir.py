@@ -2,6 +2,11 @@
 linked into `new/`, so a mail client never sees half a message. The name in `new/` derives
 from the message's key, so a retry after a crash finds the first copy instead of adding one.
 
+A delivery killed half way (-9, a power cut) leaves its file in `tmp/`. Each delivery first
+removes such files: at once when the name shows this host and a pid that no longer runs (the
+writer is gone for sure), else once untouched for 36 hours, the age after which the Maildir
+specification lets anyone remove them (another host's writer may still be at work before).
+
 Not `mailbox.Maildir.add`: it names files at random and does not sync them, and both
 promises above rest on those two points.
 """
@@ -12,14 +17,17 @@ import errno
 import hashlib
 import logging
 import os
+import re
 import secrets
 import socket
 import string
+import time
 from collections.abc import Sequence
 from email.message import EmailMessage
 from pathlib import Path
 
 from watcher.errors import DeliveryError
+from watcher.processes import pid_alive
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +36,9 @@ _MAX_UNIQUE = 120  # an escaped key longer than this is hashed: names stay far b
 # link(2) errors that mean "this filesystem has no hard links" (some FUSE, SMB and FAT
 # mounts), not "this delivery failed".
 _NO_HARD_LINKS = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS})
+STALE_TMP_S = 36 * 3600
+# What `_write` names a file in tmp/: KEY.HOST.P<pid>R<random> (a host name may hold dots).
+_TMP_NAME = re.compile(r"[A-Za-z0-9_-]+\.(?P<host>.+)\.P(?P<pid>[0-9]+)R[0-9a-f]+")
 
 
 class MaildirTransport:
@@ -53,6 +64,7 @@ class MaildirTransport:
         data = message.as_bytes(policy=message.policy.clone(linesep="\n", mangle_from_=False))
         try:
             self._create()
+            self._sweep_tmp()
             if self._holds(unique):
                 log.info("%s already holds %s, not delivered again", self.path, key)
                 return
@@ -68,6 +80,30 @@ class MaildirTransport:
         self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
         for sub in ("tmp", "new", "cur"):
             (self.path / sub).mkdir(mode=0o700, exist_ok=True)
+
+    def _sweep_tmp(self) -> None:
+        now = time.time()
+        with os.scandir(self.path / "tmp") as entries:
+            for entry in entries:
+                why = self._left_behind(entry, now)
+                if why is not None:
+                    Path(entry.path).unlink(missing_ok=True)
+                    log.info("removed %s from %s/tmp: %s", entry.name, self.path, why)
+
+    def _left_behind(self, entry: os.DirEntry[str], now: float) -> str | None:
+        """Why a file in tmp/ is a delivery's that will never finish, or None if it may be."""
+        if entry.is_dir(follow_symlinks=False):
+            return None
+        named = _TMP_NAME.fullmatch(entry.name)
+        if named and named["host"] == self._host and not pid_alive(int(named["pid"])):
+            return f"process {named['pid']} that was writing it is gone"
+        try:
+            stat = entry.stat(follow_symlinks=False)
+        except FileNotFoundError:
+            return None  # another process removed it meanwhile
+        if now - max(stat.st_mtime, stat.st_atime) > STALE_TMP_S:
+            return "untouched for 36 hours"
+        return None
 
     def _holds(self, unique: str) -> bool:
         # A client moves what it has seen to cur/ and appends flags (`:2,S`), or renames it

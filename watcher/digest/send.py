@@ -31,6 +31,7 @@ from watcher.digest.model import Digest, Links, RuleInfo
 from watcher.digest.render import render
 from watcher.errors import DeliveryError
 from watcher.feeds.text import headline
+from watcher.processes import pid_alive
 from watcher.store.digests import (
     DigestHit,
     StoredDigest,
@@ -65,13 +66,7 @@ def owner_alive(owner: str) -> bool:
     host, _, pid = owner.rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():
         return True
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # it exists, under another user
-    return True
+    return pid_alive(int(pid))
 
 
 def backoff(attempts: int) -> timedelta:

@@ -22,10 +22,12 @@ from typing import Any
 
 from bench.corpus import evenly_spaced, iter_docs, to_article
 from bench.naive import NaiveMatcher
+from bench.peer import PEER_KEYS, run_peer
 from bench.rulegen import GeneratedRule, compile_rules, read_rules
 from watcher.analysis import AnalyzedArticle
 from watcher.model import Article
 from watcher.percolator import Percolator
+from watcher.query.compile import CompiledQuery
 
 CANDIDATE_SAMPLE = 2000
 NAIVE_PROBE = 3
@@ -45,6 +47,8 @@ class MatcherJob:
     naive_seconds: float | None  # None: the naive matcher over every article
     corpus: str | None = None
     limit: int | None = None
+    peer_seconds: float | None = None  # the peer's time budget; None: every article
+    peer: bool = False  # measure the peer (tantivy) too
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +99,7 @@ def load_articles(corpus: str | None, limit: int | None) -> tuple[list[Label], l
 
 
 def _timed_pass(percolator: Percolator, articles: Sequence[Article]) -> tuple[float, int]:
-    match = percolator.match
+    match = percolator.matching  # what a scan asks: which rules (spans come when shown)
     matched = 0
     started = time.perf_counter()
     for article in articles:
@@ -133,7 +137,7 @@ def breakdown(
     for i in sample:
         analyzed = AnalyzedArticle.from_article(articles[i])
         candidates += len(percolator.candidates(analyzed))
-        matches.update(kinds[name] for name in percolator.match_analyzed(analyzed))
+        matches.update(kinds[name] for name in percolator.matching_analyzed(analyzed))
     size = max(len(sample), 1)
     return candidates / size, {k: n / size for k, n in sorted(matches.items())}
 
@@ -171,7 +175,7 @@ def check_agreement(
     """DisagreementError naming the first article and rule the two matchers differ on."""
     queries = {rule.name: rule.query for rule in rules}
     for index, naive_names in zip(naive.sample, naive.results, strict=True):
-        found = set(percolator.match(articles[index]))
+        found = set(percolator.matching(articles[index]))
         expected = set(naive_names)
         if found != expected:
             doc = labels[index]
@@ -184,12 +188,39 @@ def check_agreement(
             )
 
 
-def _timed_build(rules: Sequence[GeneratedRule]) -> tuple[Percolator, float, float]:
+@dataclass(frozen=True, slots=True)
+class Built:
+    compiled: dict[str, CompiledQuery]
+    percolator: Percolator
+    compile_s: float
+    build_s: float
+
+
+def _timed_build(rules: Sequence[GeneratedRule]) -> Built:
     started = time.perf_counter()
     compiled = compile_rules(rules)
     compiled_at = time.perf_counter()
     percolator = Percolator(compiled)
-    return percolator, compiled_at - started, time.perf_counter() - compiled_at
+    return Built(compiled, percolator, compiled_at - started, time.perf_counter() - compiled_at)
+
+
+def _peer_figures(
+    job: MatcherJob, built: Built, articles: Sequence[Article], rate: float
+) -> dict[str, Any]:
+    """The peer's keys of a matcher row (None when the peer is not measured)."""
+    if not job.peer:
+        return dict.fromkeys(PEER_KEYS)
+    peer = run_peer(built.compiled, articles, job.peer_seconds, built.percolator.matching)
+    return {
+        "peer_articles_per_s": peer.articles_per_s,
+        "ratio_vs_peer": rate / peer.articles_per_s,
+        "peer_skipped_rules": peer.skipped_rules,
+        "peer_articles": peer.articles,
+        "peer_index_s": peer.index_s,
+        "peer_query_s": peer.query_s,
+        "peer_agreement": peer.agreement,
+        "peer_matches_per_article": peer.matches_per_article,
+    }
 
 
 def measure_matcher(job: MatcherJob) -> dict[str, Any]:
@@ -198,7 +229,8 @@ def measure_matcher(job: MatcherJob) -> dict[str, Any]:
     labels, articles = load_articles(job.corpus, job.limit)
     baseline = rss_mib()
     rules = read_rules(Path(job.rules_file), job.rules)
-    percolator, compile_s, build_s = _timed_build(rules)
+    built = _timed_build(rules)
+    percolator = built.percolator
     passes, matched = throughput(percolator, articles, job.repetitions)
     peak, hwm = rss_mib(), hwm_mib()  # before the naive matcher: its regexes are not ours
     candidates, by_kind = breakdown(percolator, articles, {r.name: r.kind for r in rules})
@@ -225,8 +257,9 @@ def measure_matcher(job: MatcherJob) -> dict[str, Any]:
         "naive_extrapolated": len(naive.sample) < len(articles),
         "naive_build_s": naive.build_s,
         "ratio_vs_naive": rate / naive_rate,
-        "compile_s": compile_s,
-        "index_build_s": build_s,
+        **_peer_figures(job, built, articles, rate),
+        "compile_s": built.compile_s,
+        "index_build_s": built.build_s,
         "pass_s": passes,
         "peak_rss_mib": peak,
         "baseline_rss_mib": baseline,

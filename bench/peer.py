@@ -5,7 +5,8 @@ and runs every rule as a query over that index. Each rule is translated from wat
 parse (so both read the query the same way): words are term queries over the rule's fields,
 AND/OR/NOT boolean queries, phrases and proximity groups phrase queries with a slop,
 wildcards regex queries. What tantivy cannot say the same way is skipped and counted:
-case-sensitive rules (the index is folded), wildcards inside phrases. Its proximity differs:
+case-sensitive rules (the index is folded), wildcards inside phrases, a word twice in a
+proximity group (one token would satisfy both). Its proximity differs:
 tantivy's slop keeps the words in order (watcher's `"a b"~N` takes any order), so the
 `agreement` figure is the share of (rule, article) decisions both make the same.
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 import importlib.metadata
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,17 @@ from watcher.query.compile import (
 
 BATCH = 500  # articles per index: the scan's batch
 ANALYZER = "folded"
+# The peer's keys in a matcher row of the results.
+PEER_KEYS = (
+    "peer_articles_per_s",
+    "ratio_vs_peer",
+    "peer_skipped_rules",
+    "peer_articles",
+    "peer_index_s",
+    "peer_query_s",
+    "peer_agreement",
+    "peer_matches_per_article",
+)
 
 
 class Inexpressible(Exception):
@@ -65,7 +77,6 @@ def _schema(tantivy: Any) -> Any:
     builder = tantivy.SchemaBuilder()
     for field in TEXT_FIELDS:
         builder.add_text_field(field, tokenizer_name=ANALYZER)
-    builder.add_unsigned_field("position", stored=True)
     return builder.build()
 
 
@@ -140,85 +151,81 @@ class Translator:
         if any(word.wildcard for word in leaf.words):
             raise Inexpressible("a wildcard in a phrase")
         words = [word.text for word in leaf.words]
+        if leaf.slop is not None and len(set(words)) < len(words):
+            raise Inexpressible("a word twice in a proximity group")  # one token would do
         if len(words) == 1:
             return self._tantivy.Query.term_query(self._schema, field, words[0])
         return self._tantivy.Query.phrase_query(self._schema, field, words, leaf.slop or 0)
 
 
-def translate_rules(
-    tantivy: Any, schema: Any, rules: Mapping[str, CompiledQuery]
-) -> tuple[dict[str, Any], int]:
-    """Rule name -> tantivy query, and how many rules were skipped."""
-    translator = Translator(tantivy, schema)
-    queries, skipped = {}, 0
-    for name, rule in rules.items():
-        try:
-            queries[name] = translator.translate(rule.root)
-        except Inexpressible:
-            skipped += 1
-    return queries, skipped
+class Peer:
+    """tantivy set up for one rule set: each rule translated once, run over any batch."""
 
+    def __init__(self, rules: Mapping[str, CompiledQuery]) -> None:
+        import tantivy  # noqa: PLC0415 - optional: only when the peer is installed
 
-def _index(tantivy: Any, schema: Any, articles: Sequence[Article]) -> Any:
-    index = tantivy.Index(schema)
-    index.register_tokenizer(ANALYZER, _analyzer(tantivy))
-    writer = index.writer(heap_size=50_000_000, num_threads=1)
-    for position, article in enumerate(articles):
-        document = tantivy.Document(position=position)
-        for field in TEXT_FIELDS:
-            document.add_text(field, article.field_text(field))
-        writer.add_document(document)
-    writer.commit()
-    writer.wait_merging_threads()
-    index.reload()
-    return index.searcher()
+        self._tantivy = tantivy
+        self._schema = _schema(tantivy)
+        translator = Translator(tantivy, self._schema)
+        self.queries: dict[str, Any] = {}
+        self.skipped: list[str] = []  # names of the rules tantivy cannot express
+        for name, rule in rules.items():
+            try:
+                self.queries[name] = translator.translate(rule.root)
+            except Inexpressible:
+                self.skipped.append(name)
 
+    def index(self, articles: Sequence[Article]) -> Any:
+        """A searcher over `articles`, indexed in RAM."""
+        index = self._tantivy.Index(self._schema)
+        index.register_tokenizer(ANALYZER, _analyzer(self._tantivy))
+        writer = index.writer(heap_size=50_000_000, num_threads=1)
+        for article in articles:
+            document = self._tantivy.Document()
+            for field in TEXT_FIELDS:
+                document.add_text(field, article.field_text(field))
+            writer.add_document(document)
+        writer.commit()
+        writer.wait_merging_threads()
+        index.reload()
+        searcher = index.searcher()
+        if searcher.num_segments != 1:
+            raise RuntimeError(f"tantivy made {searcher.num_segments} segments of one batch")
+        return searcher
 
-def _run_batch(
-    searcher: Any, queries: Mapping[str, Any], size: int
-) -> dict[str, list[int]]:
-    """Rule name -> positions (in the batch) of the articles it matched."""
-    found = {}
-    for name, query in queries.items():
-        hits = searcher.search(query, limit=size, count=False).hits
-        if hits:
-            found[name] = [searcher.doc(address)["position"][0] for _, address in hits]
-    return found
+    def search(self, searcher: Any, size: int) -> set[tuple[str, int]]:
+        """(rule name, position in the batch) of every match. One commit of one writer
+        thread makes one segment, whose document ids are the order of insertion."""
+        found = set()
+        for name, query in self.queries.items():
+            for _, address in searcher.search(query, limit=size, count=False).hits:
+                found.add((name, address.doc))
+        return found
 
 
 def run_peer(
     rules: Mapping[str, CompiledQuery],
     articles: Sequence[Article],
     budget_s: float | None,
-    watcher_matches: Sequence[Sequence[str]] | None = None,
+    ours: Callable[[Article], Sequence[str]],
 ) -> PeerRun:
     """Index batches of `BATCH` articles and run every rule over each, until `budget_s`
-    seconds of work (None: every batch). `watcher_matches`, per article, gives agreement."""
-    import tantivy  # noqa: PLC0415 - optional: only when the peer is installed
-
-    schema = _schema(tantivy)
-    queries, skipped = translate_rules(tantivy, schema, rules)
+    seconds of work (None: every batch). `ours` (watcher's rule names matching an article,
+    called outside the timing) gives the agreement."""
+    peer = Peer(rules)
     index_s = query_s = 0.0
-    done = matches = same = decisions = 0
+    done = matches = differ = 0
     for start in range(0, len(articles), BATCH):
         batch = articles[start : start + BATCH]
         began = time.perf_counter()
-        searcher = _index(tantivy, schema, batch)
+        searcher = peer.index(batch)
         indexed = time.perf_counter()
-        found = _run_batch(searcher, queries, len(batch))
+        found = peer.search(searcher, len(batch))
         index_s, query_s = index_s + indexed - began, query_s + time.perf_counter() - indexed
         done += len(batch)
-        matches += sum(len(positions) for positions in found.values())
-        if watcher_matches is not None:
-            peer = {(name, p) for name, positions in found.items() for p in positions}
-            ours = {
-                (name, p)
-                for p in range(len(batch))
-                for name in watcher_matches[start + p]
-                if name in queries
-            }
-            decisions += len(batch) * len(queries)
-            same += len(batch) * len(queries) - len(peer ^ ours)
+        matches += len(found)
+        expected = {(n, p) for p, a in enumerate(batch) for n in ours(a) if n in peer.queries}
+        differ += len(found ^ expected)
         if budget_s is not None and index_s + query_s >= budget_s:
             break
     return PeerRun(
@@ -226,7 +233,7 @@ def run_peer(
         articles=done,
         index_s=index_s,
         query_s=query_s,
-        skipped_rules=skipped,
-        agreement=same / decisions if decisions else None,
+        skipped_rules=len(peer.skipped),
+        agreement=1 - differ / (done * len(peer.queries)) if peer.queries else None,
         matches_per_article=matches / done,
     )

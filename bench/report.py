@@ -113,6 +113,46 @@ def ingest_rows(results: Mapping[str, Any]) -> list[list[str]]:
 
 INGEST_HEADERS = ("what", "seconds", "articles/s", "notes")
 
+PEER_HEADERS = (
+    "family",
+    "rules",
+    "watcher articles/s",
+    "tantivy articles/s",
+    "watcher / tantivy",
+    "index s",
+    "queries s",
+    "skipped rules",
+    "agreement",
+)
+
+
+def peer_line(results: Mapping[str, Any]) -> str:
+    peer = results.get("peer")
+    if peer is None:
+        return "peer: tantivy not installed (pip install -e '.[bench]'): not measured"
+    return (
+        f"peer: {peer['name']} {peer['version']}, one core: each batch of 500 articles indexed "
+        "in RAM, then every rule run as a query over it (the time of both counted); "
+        "agreement: the share of (rule, article) decisions both make the same"
+    )
+
+
+def peer_rows(results: Mapping[str, Any]) -> list[list[str]]:
+    return [
+        [
+            run["family"],
+            f"{run['rules']:,}",
+            f"{run['articles_per_s']:,.0f}",
+            f"{run['peer_articles_per_s']:,.0f} (n={run['peer_articles']:,})",
+            f"{run['ratio_vs_peer']:.2f}x",
+            f"{run['peer_index_s']:.2f}",
+            f"{run['peer_query_s']:.2f}",
+            f"{run['peer_skipped_rules']:,}",
+            f"{run['peer_agreement']:.5f}",
+        ]
+        for run in results["matcher"]
+    ]
+
 
 def target_rows(results: Mapping[str, Any]) -> list[list[str]]:
     return [[t["goal"], t["shown"], _met(t["met"])] for t in evaluate(results)]
@@ -184,6 +224,9 @@ def print_report(results: Mapping[str, Any], console: Console | None = None) -> 
         )
     )
     console.print(floor_line(results))
+    if results.get("peer") is not None:
+        console.print(_table("Beside a search engine", PEER_HEADERS, peer_rows(results)))
+    console.print(peer_line(results))
     if results.get("ingest"):
         console.print(_table("Ingest", INGEST_HEADERS, ingest_rows(results)))
     console.print(feeds_line(results))
@@ -208,6 +251,9 @@ def markdown(results: Mapping[str, Any]) -> str:
         "\\* " + naive_note(results["naive_budget_s"]) + ".",
         floor_line(results) + ".",
     ]
+    if results.get("peer") is not None:
+        parts.append(_markdown_table(PEER_HEADERS, peer_rows(results)))
+    parts.append(peer_line(results) + ".")
     if results.get("ingest"):
         parts.append(_markdown_table(INGEST_HEADERS, ingest_rows(results)))
     if results.get("startup"):

@@ -41,6 +41,7 @@ from bench import rulegen  # noqa: E402
 from bench.corpus import CorpusMissingError, corpus_path  # noqa: E402
 from bench.ingest import IngestCheckError, measure_ingest  # noqa: E402
 from bench.matcher import DisagreementError  # noqa: E402
+from bench.peer import available as peer_version  # noqa: E402
 from bench.report import print_report  # noqa: E402
 from bench.schema import problems  # noqa: E402
 from bench.startup import measure_startup  # noqa: E402
@@ -64,6 +65,7 @@ class Plan:
     ingest_repetitions: int
     naive_seconds: float | None  # the naive matcher's time budget; None: every article
     limit: int | None = None  # articles read from the corpus (None: all)
+    peer_seconds: float | None = 10.0  # the peer's time budget per size; None: every article
     ingest_rules: int = 1_000
     feeds_hits: int = 100_000
     isolate: bool = True  # each measurement in a fresh process (the smoke test runs them here)
@@ -71,9 +73,18 @@ class Plan:
 
 PLANS: Mapping[str, Plan] = {
     "full": Plan("full", (100, 1_000, 10_000, 100_000), 3, 3, 10.0),
-    "quick": Plan("quick", (100, 1_000, 10_000), 2, 1, 2.0, feeds_hits=20_000),
+    "quick": Plan("quick", (100, 1_000, 10_000), 2, 1, 2.0, feeds_hits=20_000, peer_seconds=2.0),
     "smoke": Plan(
-        "smoke", (100,), 1, 1, None, limit=300, ingest_rules=100, feeds_hits=2_000, isolate=False
+        "smoke",
+        (100,),
+        1,
+        1,
+        None,
+        limit=300,
+        peer_seconds=None,
+        ingest_rules=100,
+        feeds_hits=2_000,
+        isolate=False,
     ),
 }
 
@@ -149,8 +160,22 @@ def _in_process(job: Mapping[str, Any]) -> dict[str, Any]:
     return copied
 
 
+def _peer(say: Say) -> dict[str, str] | None:
+    version = peer_version()
+    if version is None:
+        say("peer: tantivy is not installed (pip install -e '.[bench]'): no peer figures")
+        return None
+    return {"name": "tantivy", "version": version}
+
+
 def _matcher_runs(
-    plan: Plan, files: Mapping[str, Path], corpus: Path, workdir: Path, say: Say
+    plan: Plan,
+    *,
+    files: Mapping[str, Path],
+    corpus: Path,
+    workdir: Path,
+    say: Say,
+    peer: Mapping[str, str] | None,
 ) -> list[dict[str, Any]]:
     runs = []
     for family in rulegen.FAMILIES:
@@ -165,11 +190,14 @@ def _matcher_runs(
                 "naive_seconds": plan.naive_seconds,
                 "corpus": str(corpus),
                 "limit": plan.limit,
+                "peer": peer is not None,
+                "peer_seconds": plan.peer_seconds,
             }
             run = run_worker(job, workdir, isolate=plan.isolate)
+            versus_peer = "" if peer is None else f"{run['ratio_vs_peer']:.2f}x tantivy, "
             say(
                 f"  {run['articles_per_s']:,.0f} articles/s, {run['ratio_vs_naive']:,.0f}x naive, "
-                f"{run['peak_rss_mib']:,.0f} MiB"
+                f"{versus_peer}{run['peak_rss_mib']:,.0f} MiB"
             )
             runs.append(run)
     return runs
@@ -224,7 +252,8 @@ def run_bench(
     floor = run_worker(
         {**analysis_job, "repetitions": plan.matcher_repetitions}, workdir, isolate=plan.isolate
     )
-    matcher = _matcher_runs(plan, files, path, workdir, say)
+    peer = _peer(say)
+    matcher = _matcher_runs(plan, files=files, corpus=path, workdir=workdir, say=say, peer=peer)
     ingest, rescan = _ingest(plan, path, files["realistic"], workdir, say)
     say(f"feeds: every feed with {plan.feeds_hits:,} hits stored ...")
     feeds = run_worker({"kind": "feeds", "hits": plan.feeds_hits}, workdir, isolate=plan.isolate)
@@ -236,6 +265,8 @@ def run_bench(
         "corpus": {"path": str(path), "articles": floor["articles"], "limit": plan.limit},
         "rulegen": rule_info,
         "naive_budget_s": plan.naive_seconds,
+        "peer": peer,
+        "peer_budget_s": plan.peer_seconds,
         "analysis_floor": floor,
         "matcher": matcher,
         "ingest": ingest,

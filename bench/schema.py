@@ -14,6 +14,7 @@ SECTIONS: Mapping[str, type] = {
     "feeds": dict,
     "startup": dict,
 }
+# `peer` is {"name", "version"} of the search engine measured beside watcher, or null.
 MACHINE_KEYS = ("python", "cpu_count", "date")
 MATCHER_KEYS = (
     "family",
@@ -29,6 +30,8 @@ MATCHER_KEYS = (
 INGEST_KEYS = ("articles", "rules", "seconds", "articles_per_s", "hits", "floor_seconds")
 FEEDS_KEYS = ("hits", "full_rebuild_s", "incremental_s")
 STARTUP_KEYS = ("wall_s", "cpu_s", "ratio_vs_baseline")
+STARTUP_BEST_KEYS = ("python_s", "version_s", "status_s", "rescan_command_s")
+PEER_KEYS = ("peer_articles_per_s", "ratio_vs_peer", "peer_skipped_rules")
 _NUMBER = (int, float)
 
 
@@ -60,12 +63,14 @@ def problems(results: Mapping[str, Any]) -> list[str]:
         found.append("matcher: empty")
     for run in results["matcher"]:
         found += _matcher(run)
+        if results.get("peer") is not None:
+            found += _numbers(f"matcher[{run.get('family')}/{run.get('rules')}]", run, PEER_KEYS)
     found += _numbers("ingest", results["ingest"], INGEST_KEYS)
     found += _numbers("rescan", results["rescan"], ("seconds",))
     found += _numbers("feeds", results["feeds"], FEEDS_KEYS)
     found += _numbers("analysis_floor", results["analysis_floor"], ("articles_per_s",))
     startup = results["startup"]
-    found += _numbers("startup", startup, ("baseline_wall_s",))
+    found += _numbers("startup", startup, ("baseline_wall_s", *STARTUP_BEST_KEYS))
     if not startup.get("commands"):
         found.append("startup.commands: empty")
     for run in startup.get("commands", []):

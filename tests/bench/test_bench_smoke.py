@@ -18,6 +18,7 @@ from bench import rulegen, run
 from bench.corpus import CORPUS, load_docs, to_article
 from bench.matcher import DisagreementError, NaiveRun, check_agreement, load_articles
 from bench.naive import NaiveMatcher
+from bench.peer import available
 from bench.report import markdown, print_report
 from bench.schema import SECTIONS, problems
 from watcher.percolator import Percolator
@@ -66,6 +67,27 @@ def test_results_have_every_key_with_its_type(results: dict[str, Any]) -> None:
         "watcher scan (unchanged project)",
     ]
     assert all(run["wall_s"] > 0 for run in results["startup"]["commands"])
+    startup = results["startup"]
+    assert 0 < startup["python_s"] < startup["version_s"]
+    assert startup["status_s"] > 0
+    assert startup["rescan_command_s"] > 0
+
+
+@needs_corpus
+def test_the_peer_is_measured_when_installed_and_named_when_not(
+    results: dict[str, Any],
+) -> None:
+    if available() is None:
+        assert results["peer"] is None
+        assert all(run["peer_articles_per_s"] is None for run in results["matcher"])
+        return
+    assert results["peer"] == {"name": "tantivy", "version": available()}
+    for run_ in results["matcher"]:
+        assert run_["peer_articles"] == ARTICLES
+        assert run_["ratio_vs_peer"] == pytest.approx(
+            run_["articles_per_s"] / run_["peer_articles_per_s"]
+        )
+        assert run_["peer_agreement"] > 0.99
 
 
 @needs_corpus

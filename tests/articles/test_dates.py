@@ -6,10 +6,13 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from watcher.articles import ReadContext
 from watcher.articles.dates import (
     Published,
+    _exact,
     looks_like_time,
     parse_published,
     parse_time,
@@ -164,3 +167,39 @@ def test_published_from_odd_value_warns(value: object) -> None:
     assert published_from_value(value, CTX, where="published") == Published(
         MTIME, WARNING.format(value)
     )
+
+
+seeds_times = st.builds(
+    "{}/{}/{}, {}:{:02d}:{:02d} {}".format,
+    st.integers(0, 13),
+    st.integers(0, 32),
+    st.integers(1000, 9999),
+    st.integers(0, 13),
+    st.integers(0, 60),
+    st.integers(0, 60),
+    st.sampled_from(["AM", "PM", "am", "Pm"]),
+)
+wire_times = st.builds(
+    "{:02d}-{}-{} {:02d}:{:02d}:{:02d}.{}".format,
+    st.integers(0, 32),
+    st.sampled_from(["JAN", "feb", "Mar", "SEP", "DEC", "Foo"]),
+    st.integers(1000, 9999),
+    st.integers(0, 24),
+    st.integers(0, 60),
+    st.integers(0, 60),
+    st.from_regex(r"\d{1,6}", fullmatch=True),
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(text=st.one_of(seeds_times, wire_times))
+def test_the_fast_formats_read_as_strptime_reads_them(text: str) -> None:
+    """The precompiled patterns against the standard library's reading of the same formats."""
+    expected = None
+    for fmt in ("%m/%d/%Y, %I:%M:%S %p", "%d-%b-%Y %H:%M:%S.%f"):
+        try:
+            expected = datetime.strptime(text, fmt)  # noqa: DTZ007 - both naive
+            break
+        except ValueError:
+            continue
+    assert _exact(text) == expected

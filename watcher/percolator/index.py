@@ -308,6 +308,8 @@ class Percolator:
     def matching(self, article: Article) -> list[str]:
         """Analyze `article` once; the names of the rules it matches, sorted. What a scan
         needs: the spans of a hit are found when it is shown (`match` finds them now)."""
+        if not self._rules:  # nothing to match: no need to analyze
+            return []
         return self.matching_analyzed(AnalyzedArticle.from_article(article))
 
     def match_analyzed(self, analyzed: AnalyzedArticle) -> dict[str, tuple[Span, ...]]:
@@ -319,4 +321,6 @@ class Percolator:
 
     def match(self, article: Article) -> dict[str, tuple[Span, ...]]:
         """Analyze `article` once and match it against every rule, with the spans."""
+        if not self._rules:
+            return {}
         return self.match_analyzed(AnalyzedArticle.from_article(article))

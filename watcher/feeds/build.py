@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -131,12 +131,13 @@ def _build(
     chosen: Sequence[FeedSpec],
 ) -> BuildReport:
     report = BuildReport()
+    versions_seen: dict[int, Any] = {}  # one read of an article in many feeds
     with sessions() as session:
         known = known_rules(session)
         every_id = set(known.values())
         for spec in chosen:
             rules = {known[name]: name for name in spec.rules if name in known}
-            items = feed_items(session, rules, every_id, feeds.max_entries)
+            items = feed_items(session, rules, every_id, feeds.max_entries, versions_seen)
             for suffix, data in render_feed(spec, items, site).items():
                 _write(feeds, f"{spec.stem}{suffix}", data, report)
     _write(feeds, OPML_NAME, render_opml(specs, site), report)

@@ -26,6 +26,8 @@ ARTICLES = table(ArticleRow)
 
 # Up to this many rules, a feed's newest articles are merged from each rule's newest.
 MERGE_MAX_RULES = 64
+# Article versions one build keeps read for its other feeds (each a few kB of text).
+VERSIONS_SEEN_LIMIT = 5_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,9 +138,16 @@ def _scan_newest(session: Session, where: ColumnElement[bool], limit: int) -> li
 
 
 def feed_items(
-    session: Session, rules: Mapping[int, str], every_id: Collection[int], limit: int
+    session: Session,
+    rules: Mapping[int, str],
+    every_id: Collection[int],
+    limit: int,
+    versions_seen: dict[int, Any] | None = None,
 ) -> list[FeedItem]:
-    """The newest `limit` articles hit by `rules` (id -> name), newest first, each once."""
+    """The newest `limit` articles hit by `rules` (id -> name), newest first, each once.
+
+    `versions_seen` (version id -> row), shared by the feeds of one build, keeps an article
+    that is in several feeds (its rules', its tags', `all`) from being read again."""
     order = newest_articles(session, list(rules), every_id, limit)
     if not order:
         return []
@@ -154,7 +163,13 @@ def feed_items(
     for row in session.execute(statement):
         by_article[row.article_id].append(row)
     shown = {aid: max(rows, key=lambda r: (r.matched_at, r.id)) for aid, rows in by_article.items()}
-    versions = _versions(session, [row.article_version_id for row in shown.values()])
+    versions = {} if versions_seen is None else versions_seen
+    wanted = {row.article_version_id for row in shown.values()} - versions.keys()
+    if wanted:
+        if len(versions) + len(wanted) > VERSIONS_SEEN_LIMIT:  # bounded memory: start over
+            versions.clear()
+            wanted = {row.article_version_id for row in shown.values()}
+        versions.update(_versions(session, sorted(wanted)))
     items = []
     for article_id in order:
         hits, newest = by_article[article_id], shown[article_id]

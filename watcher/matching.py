@@ -32,12 +32,10 @@ def find_hits(
     """Match each version once against every rule the percolator holds."""
     hits = []
     for version in versions:
-        for name, spans in percolator.match(version.article).items():
+        for name in percolator.matching(version.article):
             rule = synced[name]
             hits.append(
-                NewHit(
-                    rule.rule_id, rule.version_id, version.article_id, version.id, spans, backfill
-                )
+                NewHit(rule.rule_id, rule.version_id, version.article_id, version.id, backfill)
             )
     return hits
 

@@ -14,6 +14,7 @@ from reference import Reference
 from watcher.analysis import AnalyzedArticle, analyze
 from watcher.model import TEXT_FIELDS, Field
 from watcher.percolator import Percolator
+from watcher.percolator.spans import RuleQuery, Texts, spans_of
 from watcher.query import compile_node, compile_query, parse_query, render
 from watcher.query.nodes import Near, Node, Not, Phrase, Term, conj, disj
 
@@ -101,6 +102,8 @@ def test_query_text_matches_as_the_reference_reads_it(
     for doc in docs:
         got = percolator.match_analyzed(AnalyzedArticle.from_texts(**doc)).get("q")
         assert got == reference.match(doc), text
+        if got is not None:  # found again from the stored query, as a hit is shown
+            assert spans_of(Texts(**doc), [RuleQuery(text, fields, False)]) == got, text
 
 
 @SETTINGS

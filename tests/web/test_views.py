@@ -16,7 +16,7 @@ from web.pagecheck import article_href, assert_valid_html, page
 
 from watcher.articles import ReadContext, read_article
 from watcher.feeds import build_all
-from watcher.store.hits import MAX_STORED_SPANS
+from watcher.percolator.spans import MAX_SPANS
 from watcher.web import build_app
 from watcher.web.views import PAGE_TEXT_LIMIT
 
@@ -218,6 +218,6 @@ def test_a_huge_article_makes_a_bounded_page_and_keeps_bounded_marks(
     assert reply.status == 200
     assert len(reply.body) < 500_000
     html = lxml.html.fromstring(reply.body)
-    assert len(html.cssselect("mark")) == MAX_STORED_SPANS
+    assert len(html.cssselect("mark")) == MAX_SPANS
     [cut] = html.cssselect("span.cut")
     assert cut.text_content() == f"[… {len(body) - PAGE_TEXT_LIMIT:,} more characters not shown]"

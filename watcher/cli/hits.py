@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import csv
 import sys
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import timedelta
-from typing import Any
 
 import click
 from rich.table import Table
@@ -109,13 +108,10 @@ def _refuse_unknown(option: str, given: Collection[str], known: Collection[str])
         raise ConfigError(f"{option} {', '.join(unknown)}: no such name (known: {listed})")
 
 
-def matched_words(matches: list[dict[str, Any]]) -> list[str]:
+def matched_words(spans: Iterable[Span]) -> list[str]:
     """The words a hit matched, each once, in reading order (title, lead, body, source)."""
-    spans = sorted(
-        (Span.from_json(match) for match in matches),
-        key=lambda span: (TEXT_FIELDS.index(span.field), span.start),
-    )
-    return list(dict.fromkeys(span.text for span in spans))
+    ordered = sorted(spans, key=lambda span: (TEXT_FIELDS.index(span.field), span.start))
+    return list(dict.fromkeys(span.text for span in ordered))
 
 
 def hit_json(hit: HitView) -> dict[str, object]:
@@ -128,7 +124,7 @@ def hit_json(hit: HitView) -> dict[str, object]:
         "path": hit.path,
         "matched_at": iso(hit.matched_at),
         "backfill": hit.backfill,
-        "matches": hit.matches,
+        "matches": [span.as_json() for span in hit.spans],
     }
 
 
@@ -140,7 +136,7 @@ def _echo_table(found: list[HitView]) -> None:
             hit.published.strftime("%Y-%m-%d %H:%M"),
             hit.rule + (" (backfill)" if hit.backfill else ""),
             cell(hit.title),
-            cell(", ".join(matched_words(hit.matches))),
+            cell(", ".join(matched_words(hit.spans))),
             cell(hit.source),
         )
         for hit in found
@@ -169,5 +165,5 @@ def _echo_csv(found: list[HitView]) -> None:
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for hit in found:
-        row = {**hit_json(hit), "matches": "; ".join(matched_words(hit.matches))}
+        row = {**hit_json(hit), "matches": "; ".join(matched_words(hit.spans))}
         writer.writerow([csv_cell(row[column]) for column in CSV_COLUMNS])

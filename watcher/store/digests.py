@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from watcher.model import Span
 from watcher.store.db import insert_ignore
+from watcher.store.highlights import RULE_QUERY, RULE_VERSIONS, highlight
 from watcher.store.tables import (
     ArticleRow,
     ArticleVersionRow,
@@ -127,11 +128,12 @@ def waiting_hits(
             VERSIONS.c.source,
             VERSIONS.c.published,
             VERSIONS.c.url,
-            HITS.c.matches,
+            *RULE_QUERY,
             HITS.c.matched_at,
             HITS.c.backfill,
         )
         .join(RULES, RULES.c.id == HITS.c.rule_id)
+        .join(RULE_VERSIONS, RULE_VERSIONS.c.id == HITS.c.rule_version_id)
         .join(VERSIONS, VERSIONS.c.id == HITS.c.article_version_id)
         .join(ARTICLES, ARTICLES.c.id == HITS.c.article_id)
         .where(
@@ -157,7 +159,7 @@ def _digest_hit(row: Any) -> DigestHit:
         source=row.source,
         published=row.published,
         url=row.url,
-        spans=tuple(Span.from_json(match) for match in row.matches),
+        spans=highlight(row, [row]),
         matched_at=row.matched_at,
         backfill=row.backfill,
     )

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, func, select, true
 from sqlalchemy.orm import Session
 
 from watcher.model import Span
+from watcher.store.highlights import RULE_QUERY, RULE_VERSIONS, highlight
 from watcher.store.tables import ArticleRow, ArticleVersionRow, HitRow, RuleRow, table
 
 HITS = table(HitRow)
@@ -151,14 +152,18 @@ def feed_items(
     order = newest_articles(session, list(rules), every_id, limit)
     if not order:
         return []
-    statement = select(
-        HITS.c.article_id,
-        HITS.c.rule_id,
-        HITS.c.article_version_id,
-        HITS.c.matched_at,
-        HITS.c.id,
-        HITS.c.matches,
-    ).where(HITS.c.article_id.in_(order), _rule_filter(list(rules), every_id))
+    statement = (
+        select(
+            HITS.c.article_id,
+            HITS.c.rule_id,
+            HITS.c.article_version_id,
+            HITS.c.matched_at,
+            HITS.c.id,
+            *RULE_QUERY,
+        )
+        .join(RULE_VERSIONS, RULE_VERSIONS.c.id == HITS.c.rule_version_id)
+        .where(HITS.c.article_id.in_(order), _rule_filter(list(rules), every_id))
+    )
     by_article: dict[int, list[Any]] = defaultdict(list)
     for row in session.execute(statement):
         by_article[row.article_id].append(row)
@@ -174,19 +179,16 @@ def feed_items(
     for article_id in order:
         hits, newest = by_article[article_id], shown[article_id]
         names = sorted({rules[row.rule_id] for row in hits})
-        spans = _spans_of_version(hits, newest.article_version_id)
-        items.append(_item(versions[newest.article_version_id], newest.matched_at, names, spans))
+        version = versions[newest.article_version_id]
+        spans = _spans_of_version(version, hits)
+        items.append(_item(version, newest.matched_at, names, spans))
     return items
 
 
-def _spans_of_version(hits: Sequence[Any], version_id: int) -> tuple[Span, ...]:
-    """The match spans recorded against one version (offsets of other versions do not apply)."""
-    spans = {s for row in hits if row.article_version_id == version_id for s in _spans(row)}
-    return tuple(sorted(spans))
-
-
-def _spans(row: Any) -> tuple[Span, ...]:
-    return tuple(Span.from_json(match) for match in row.matches)
+def _spans_of_version(version: Any, hits: Sequence[Any]) -> tuple[Span, ...]:
+    """The spans, in `version`, of the rules whose hits were recorded on it (a hit on
+    another version of the article is that version's)."""
+    return highlight(version, [row for row in hits if row.article_version_id == version.id])
 
 
 def _versions(session: Session, version_ids: Sequence[int]) -> dict[int, Any]:
@@ -221,8 +223,9 @@ def article_page(session: Session, uid: str) -> ArticlePage | None:
     if article_id is None:
         return None
     statement = (
-        select(HITS, RULES.c.name)
+        select(HITS, RULES.c.name, *RULE_QUERY)
         .join(RULES, RULES.c.id == HITS.c.rule_id)
+        .join(RULE_VERSIONS, RULE_VERSIONS.c.id == HITS.c.rule_version_id)
         .where(HITS.c.article_id == article_id)
         .order_by(HITS.c.matched_at.desc(), HITS.c.id.desc())
     )
@@ -235,7 +238,7 @@ def article_page(session: Session, uid: str) -> ArticlePage | None:
         )
         matched_at = None
     version = _versions(session, [version_id])[version_id]
-    spans = _spans_of_version(hits, version_id)
+    spans = _spans_of_version(version, hits)
     item = _item(version, matched_at or version.created_at, sorted({h.name for h in hits}), spans)
     shown = tuple(ArticleHit(h.name, h.matched_at, h.backfill) for h in hits)
     return ArticlePage(uid, item, shown)

@@ -12,12 +12,10 @@ from sqlalchemy.orm import Session
 
 from watcher.model import Span
 from watcher.store.db import insert_ignore
+from watcher.store.highlights import RULE_QUERY, RULE_VERSIONS, highlight
 from watcher.store.tables import ArticleVersionRow, HitRow, RuleRow, table
 
 HITS = table(HitRow)
-# Spans kept per hit for highlighting: a word a long article repeats thousands of times
-# would otherwise make every feed and page that shows the hit slow.
-MAX_STORED_SPANS = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +24,6 @@ class NewHit:
     rule_version_id: int
     article_id: int
     article_version_id: int
-    spans: tuple[Span, ...]
     backfill: bool = False
 
 
@@ -42,7 +39,7 @@ class HitView:
     path: str
     matched_at: datetime
     backfill: bool
-    matches: list[dict[str, Any]]
+    spans: tuple[Span, ...]  # in the version that matched, found again (see store.highlights)
 
 
 def record_hits(session: Session, hits: Sequence[NewHit], now: datetime) -> int:
@@ -55,7 +52,6 @@ def record_hits(session: Session, hits: Sequence[NewHit], now: datetime) -> int:
             "article_version_id": hit.article_version_id,
             "matched_at": now,
             "backfill": hit.backfill,
-            "matches": [span.as_json() for span in hit.spans[:MAX_STORED_SPANS]],
         }
         for hit in hits
     ]
@@ -84,8 +80,9 @@ def list_hits(
 ) -> list[HitView]:
     """Hits of these rules recorded since `since`, newest article (by publication) first."""
     statement = (
-        select(HitRow, RuleRow.name, ArticleVersionRow)
+        select(HitRow, RuleRow.name, ArticleVersionRow, *RULE_QUERY)
         .join(RuleRow, RuleRow.id == HitRow.rule_id)
+        .join(RULE_VERSIONS, RULE_VERSIONS.c.id == HitRow.rule_version_id)
         .join(ArticleVersionRow, ArticleVersionRow.id == HitRow.article_version_id)
         .order_by(ArticleVersionRow.published.desc(), HitRow.id.desc())
     )
@@ -94,17 +91,17 @@ def list_hits(
         statement = statement.limit(limit)
     return [
         HitView(
-            rule=name,
-            article_id=hit.article_id,
-            title=version.title,
-            source=version.source,
-            published=version.published,
-            path=version.path,
-            matched_at=hit.matched_at,
-            backfill=hit.backfill,
-            matches=hit.matches,
+            rule=row.name,
+            article_id=row.HitRow.article_id,
+            title=row.ArticleVersionRow.title,
+            source=row.ArticleVersionRow.source,
+            published=row.ArticleVersionRow.published,
+            path=row.ArticleVersionRow.path,
+            matched_at=row.HitRow.matched_at,
+            backfill=row.HitRow.backfill,
+            spans=highlight(row.ArticleVersionRow, [row]),
         )
-        for hit, name, version in session.execute(statement)
+        for row in session.execute(statement)
     ]
 
 

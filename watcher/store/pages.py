@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from watcher.model import Span
 from watcher.store.feeds import MERGE_MAX_RULES
+from watcher.store.highlights import RULE_QUERY, RULE_VERSIONS, highlight
 from watcher.store.tables import ArticleRow, ArticleVersionRow, HitRow, RuleRow, table
 
 HITS = table(HitRow)
@@ -197,7 +198,7 @@ def _hit_rows(session: Session, hit_ids: Sequence[int]) -> dict[int, Any]:
         select(
             HITS.c.id,
             HITS.c.backfill,
-            HITS.c.matches,
+            *RULE_QUERY,
             RULES.c.name,
             ARTICLES.c.uid,
             VERSIONS.c.title,
@@ -206,6 +207,7 @@ def _hit_rows(session: Session, hit_ids: Sequence[int]) -> dict[int, Any]:
             VERSIONS.c.source,
         )
         .join(RULES, RULES.c.id == HITS.c.rule_id)
+        .join(RULE_VERSIONS, RULE_VERSIONS.c.id == HITS.c.rule_version_id)
         .join(VERSIONS, VERSIONS.c.id == HITS.c.article_version_id)
         .join(ARTICLES, ARTICLES.c.id == HITS.c.article_id)
         .where(HITS.c.id.in_(hit_ids))
@@ -223,7 +225,7 @@ def _page_hit(key: HitKey, row: Any) -> PageHit:
         body=row.body,
         source=row.source,
         backfill=row.backfill,
-        spans=tuple(sorted(Span.from_json(match) for match in row.matches)),
+        spans=highlight(row, [row]),
     )
 
 

@@ -198,7 +198,6 @@ class HitRow(Base):
     )
     matched_at: Mapped[datetime] = mapped_column(UTCDateTime)
     backfill: Mapped[bool] = mapped_column()
-    matches: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
 
     __table_args__ = (
         UniqueConstraint("rule_id", "article_id", name="uq_hits_rule_id_article_id"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from watcher.percolator import Percolator
 from watcher.rules import Rule, RuleSet
 from watcher.store.articles import StoredVersion, latest_versions
+from watcher.store.digests import sync_subscribers
 from watcher.store.hits import NewHit, record_hits
 from watcher.store.rules import RuleSpec, SyncedRule, sync_rules
 
@@ -90,3 +92,28 @@ def backfill_rule(
     with sessions.begin() as session:
         synced = sync_rules(session, [rule_spec(rule)], now)[rule.name]
     return backfill(sessions, rule, synced, since=now - period, now=now)
+
+
+def prepare(sessions: sessionmaker[Session], ruleset: RuleSet, now: datetime) -> HitRecorder:
+    """Sync subscribers, then the rules (running due backfills): a hit recorded from now on
+    is the subscribers' to receive, none before."""
+    with sessions.begin() as session:
+        sync_subscribers(session, [s.key for s in ruleset.subscribers], now)
+    return prepare_matching(sessions, ruleset, now)
+
+
+class Matchers:
+    """The recorder of the last rule set asked for; a reload (a new RuleSet) prepares anew.
+
+    Rules are never deleted from the database, so a recorder stays right for its rule set."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+        self._lock = threading.Lock()
+        self._last: tuple[RuleSet, HitRecorder] | None = None
+
+    def recorder(self, ruleset: RuleSet, now: datetime) -> HitRecorder:
+        with self._lock:
+            if self._last is None or self._last[0] is not ruleset:
+                self._last = (ruleset, prepare(self._sessions, ruleset, now))
+            return self._last[1]

@@ -67,6 +67,7 @@ def test_status_json_counts_and_last_scan(settled_project: Path, database_url: s
         "digests": {"pending": 0, "sent": 0, "failed": 0},
         "failed_digests": [],
         "daemons": [],
+        "sources": [],
         "last_scan": None,
     }
     write(settled_project / "seeds" / "empty.txt", b"")

@@ -43,6 +43,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "hits": ("hits", "hits", "List hits, the newest articles (by publication time) first."),
     "digest": ("digest", "digest", "Email digests: what would be sent, send now, what was sent."),
     "feeds": ("feeds", "feeds", "The RSS/Atom feeds and the OPML under feeds.dir."),
+    "sources": ("sources", "sources", "Feed sources: their state, a poll now, an OPML import."),
     "serve": ("serve", "serve", "Serve the feeds and pages with uvicorn until interrupted."),
     "db": ("db", "db", "Database schema commands."),
 }

@@ -15,8 +15,10 @@ from watcher.daemon.current import Current, loaded
 from watcher.daemon.reload import changes, keep_restart_settings, read_files
 from watcher.errors import WatcherError
 from watcher.feeds import build_all
-from watcher.jobs import digest_job, retention_job, retry_job, scan_unless_busy
+from watcher.jobs import digest_job, poll_job, retention_job, retry_job, scan_unless_busy
+from watcher.matching import Matchers
 from watcher.metrics import Metrics
+from watcher.sources.poll import PollReport
 from watcher.store.daemons import Heartbeat, beat, forget
 from watcher.store.scans import ScanSummary
 
@@ -47,6 +49,7 @@ class Work:
         self.instance = f"{socket.gethostname()}:{os.getpid()}"
         self.started_at = current.state.services.clock()
         self._scan_lock = threading.Lock()  # the interval and the event scans take turns
+        self.matchers = Matchers(current.state.services.sessions)  # for sources, per rule set
         self.on_reloaded: Callable[[], None] = lambda: None  # the scheduler re-registers jobs
 
     def scan(self) -> ScanSummary | None:
@@ -76,6 +79,32 @@ class Work:
                 summary.seconds,
             )
         return summary
+
+    def source(self, name: str) -> PollReport | None:
+        """Poll the feed source `name` (if still configured), unless another process is."""
+        state = self.current.state
+        source = next((s for s in state.config.sources if s.name == name), None)
+        if source is None:
+            return None
+        report = poll_job(
+            state.services,
+            state.ruleset,
+            source,
+            matchers=self.matchers,
+            base_url=state.base_url,
+            wait=False,
+            metrics=self.metrics,
+            stop=self.stopping.is_set,
+        )
+        if report is None:
+            return None
+        if report.error is not None:
+            log.warning("source %s", report.line())
+        elif report.fresh or report.notes:
+            log.info("source %s", report.line())
+        else:
+            log.debug("source %s", report.line())
+        return report
 
     def digest(self, key: str) -> None:
         """The scheduled digest of the subscriber whose key is `key` (if still subscribed)."""

@@ -115,3 +115,27 @@ def count_matching_hits(
 
 def count_hits(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(HITS)) or 0
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleHit:
+    """A hit as the article it belongs to lists it."""
+
+    rule: str
+    matched_at: datetime
+    backfill: bool
+    matches: list[dict[str, Any]]
+
+
+def hits_of_articles(session: Session, article_ids: Collection[int]) -> dict[int, list[ArticleHit]]:
+    """article id -> its hits, by rule name, for each of `article_ids` that has any."""
+    statement = (
+        select(HitRow.article_id, RuleRow.name, HitRow.matched_at, HitRow.backfill, HitRow.matches)
+        .join(RuleRow, RuleRow.id == HitRow.rule_id)
+        .where(HitRow.article_id.in_(list(article_ids)))
+        .order_by(RuleRow.name)
+    )
+    found: dict[int, list[ArticleHit]] = {}
+    for article_id, rule, matched_at, backfill, matches in session.execute(statement):
+        found.setdefault(article_id, []).append(ArticleHit(rule, matched_at, backfill, matches))
+    return found

@@ -18,7 +18,7 @@ from watcher.model import Article, Reading
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["ARTICLE_SUFFIXES", "ReadContext", "read_article"]
+__all__ = ["ARTICLE_SUFFIXES", "ReadContext", "read_article", "without_nul"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +49,10 @@ def read_article(path: Path, data: bytes, ctx: ReadContext) -> Reading:
         reading = read_json(text, ctx)
     else:
         reading = read_html(text, ctx)
-    return replace(reading, articles=tuple(_without_nul(a) for a in reading.articles))
+    return replace(reading, articles=tuple(without_nul(a) for a in reading.articles))
 
 
-def _without_nul(article: Article) -> Article:
+def without_nul(article: Article) -> Article:
     """NUL can arrive through escapes (JSON "\\u0000"); no database text column takes it."""
     texts = (article.title, article.lead, article.body, article.source, article.url or "")
     if not any("\x00" in text for text in texts):

@@ -15,6 +15,7 @@ from watcher.feeds import build_all
 from watcher.feeds.address import link_base
 from watcher.metrics import Metrics
 from watcher.web import build_app
+from watcher.web.intake import make_intake
 from watcher.web.listen import host_port, listen
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,18 @@ def serve(state: CliState, host: str | None, port: int | None, build: bool) -> N
             build_all(services.sessions, config.feeds, ruleset, base_url=links.url, metrics=metrics)
         server = uvicorn.Server(
             uvicorn.Config(
-                build_app(services, ruleset, metrics=metrics),
+                build_app(
+                    services,
+                    ruleset,
+                    metrics=metrics,
+                    intake=make_intake(
+                        services,
+                        lambda: ruleset,
+                        state.environ,
+                        base_url=links.url,
+                        metrics=metrics,
+                    ),
+                ),
                 proxy_headers=False,
                 server_header=False,
                 log_level="info",

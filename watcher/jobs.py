@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from watcher.digest.deliver import transport_for
 from watcher.digest.model import Links, RuleInfo
@@ -21,8 +22,6 @@ from watcher.model import Article
 from watcher.rules import RuleSet
 from watcher.scan import Progress, run_scan
 from watcher.services import Services
-from watcher.sources.fetch import Limits, client
-from watcher.sources.poll import PollReport, poll_source
 from watcher.sources.settings import FetchConfig, SourceConfig
 from watcher.store.articles import Located, identities
 from watcher.store.digests import digest_history
@@ -31,6 +30,10 @@ from watcher.store.locks import job_lock
 from watcher.store.retention import PruneReport, prune
 from watcher.store.scans import ScanSummary
 from watcher.subscribers import Subscriber
+
+if TYPE_CHECKING:
+    from watcher.sources.fetch import Limits
+    from watcher.sources.poll import PollReport
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +117,8 @@ def publish(
 
 
 def limits(fetch: FetchConfig) -> Limits:
+    from watcher.sources.fetch import Limits  # noqa: PLC0415 - see poll_job
+
     return Limits(fetch.timeout.total_seconds(), fetch.max_size, fetch.max_redirects)
 
 
@@ -130,6 +135,10 @@ def poll_job(
 ) -> PollReport | None:
     """Poll one feed source now (whatever its backoff), archive and match what is new, rebuild
     the feeds its hits touch. With `wait=False`, None at once while another process polls it."""
+    # httpx and feedparser cost half a second to import: paid only where sources are polled.
+    from watcher.sources.fetch import client  # noqa: PLC0415
+    from watcher.sources.poll import poll_source  # noqa: PLC0415
+
     with job_lock(services.engine, f"source-{source.name}", wait=wait) as held:
         if not held:
             log.info("source %s: skipped, another process is polling it", source.name)

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from watcher.daemon.current import Current, loaded
 from watcher.daemon.reload import changes, keep_restart_settings, read_files
@@ -18,9 +19,11 @@ from watcher.feeds import build_all
 from watcher.jobs import digest_job, poll_job, retention_job, retry_job, scan_unless_busy
 from watcher.matching import Matchers
 from watcher.metrics import Metrics
-from watcher.sources.poll import PollReport
 from watcher.store.daemons import Heartbeat, beat, forget
 from watcher.store.scans import ScanSummary
+
+if TYPE_CHECKING:
+    from watcher.sources.poll import PollReport
 
 log = logging.getLogger(__name__)
 

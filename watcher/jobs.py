@@ -207,6 +207,8 @@ def intake_job(
         if metrics is not None:
             metrics.api_articles.labels(state).inc()
     if metrics is not None:
+        outcome = archived.outcome
+        metrics.articles_ingested.inc(outcome.new + outcome.changed)
         metrics.hits_recorded.inc(archived.hits)
     return posted
 

@@ -105,15 +105,32 @@ def prepare(sessions: sessionmaker[Session], ruleset: RuleSet, now: datetime) ->
 class Matchers:
     """The recorder of the last rule set asked for; a reload (a new RuleSet) prepares anew.
 
-    Rules are never deleted from the database, so a recorder stays right for its rule set."""
+    Rules are never deleted from the database, so a recorder stays right for its rule set.
+    Its percolator's memo is not made for several threads at once: polls on their own
+    threads take turns to match (matching is quick; recording, in the database, is not
+    serialized)."""
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
         self._lock = threading.Lock()
+        self._matching = threading.Lock()
         self._last: tuple[RuleSet, HitRecorder] | None = None
 
-    def recorder(self, ruleset: RuleSet, now: datetime) -> HitRecorder:
+    def recorder(self, ruleset: RuleSet, now: datetime) -> TakingTurns:
         with self._lock:
             if self._last is None or self._last[0] is not ruleset:
                 self._last = (ruleset, prepare(self._sessions, ruleset, now))
-            return self._last[1]
+            return TakingTurns(self._last[1], self._matching)
+
+
+@dataclass(frozen=True)
+class TakingTurns:
+    """A HitRecorder whose matching holds `lock`."""
+
+    recorder: HitRecorder
+    lock: threading.Lock
+
+    def __call__(self, session: Session, versions: Sequence[StoredVersion], now: datetime) -> int:
+        with self.lock:
+            hits = find_hits(self.recorder.percolator, self.recorder.synced, versions)
+        return record_hits(session, hits, now)

@@ -58,7 +58,7 @@ class Metrics:
             registry=registry,
             articles_ingested=Counter(
                 "watcher_articles_ingested",
-                "Articles (new or changed) archived by this process's scans.",
+                "Articles (new or changed) archived by this process: scans, feed polls, the API.",
                 registry=registry,
             ),
             hits_recorded=Counter(

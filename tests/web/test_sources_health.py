@@ -6,12 +6,15 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from prometheus_client import CollectorRegistry
 from support import FixedClock
 from web.desk import T0, Desk
 from web.live import LiveServer
 from web.pagecheck import page
 from web.test_metrics import scrape
 
+from watcher.metrics import Metrics
+from watcher.sources.poll import PollReport
 from watcher.sources.settings import SourceConfig
 from watcher.store.sources import SourceState, save_state
 from watcher.web import build_app
@@ -117,3 +120,27 @@ def test_metrics_give_each_sources_health(served: LiveServer) -> None:
 
 def test_without_sources_the_index_has_no_sources_section(server: LiveServer) -> None:
     assert page(server, "/").cssselect("#sources") == []
+
+
+def test_polls_are_counted_by_outcome() -> None:
+    metrics = Metrics.create(CollectorRegistry())
+    metrics.observe_poll(PollReport("wire", status=200, new=2, changed=1, hits=4))
+    metrics.observe_poll(PollReport("wire", status=304, not_modified=True))
+    metrics.observe_poll(PollReport("dead", error="HTTP 500 Internal Server Error"))
+    polls = {
+        labels["outcome"]: value
+        for name, labels, value in _samples(metrics)
+        if name == "watcher_source_polls_total"
+    }
+    assert polls == {"ok": 1, "not_modified": 1, "failed": 1}
+    totals = {name: value for name, labels, value in _samples(metrics) if not labels}
+    assert totals["watcher_articles_ingested_total"] == 3
+    assert totals["watcher_hits_recorded_total"] == 4
+
+
+def _samples(metrics: Metrics) -> list[tuple[str, dict[str, str], float]]:
+    return [
+        (sample.name, sample.labels, sample.value)
+        for family in metrics.registry.collect()
+        for sample in family.samples
+    ]

@@ -102,7 +102,9 @@ class Work:
         if report is None:
             return None
         if report.error is not None:
-            log.warning("source %s", report.line())
+            retry = report.next_fetch_at
+            when = "" if retry is None else f"; next try {retry.isoformat(timespec='seconds')}"
+            log.warning("source %s%s", report.line(), when)
         elif report.fresh or report.notes:
             log.info("source %s", report.line())
         else:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from support import FixedClock
 
-from watcher.sources.fetch import USER_AGENT, Limits
+from watcher.sources.fetch import USER_AGENT, Limits, inside_address
 from watcher.store.articles import count_articles
 from watcher.store.hits import count_hits
 from watcher.store.sources import SourceState, load_states
@@ -336,3 +336,56 @@ def test_entries_without_any_text_are_skipped_and_said_so(
     assert report.new == 2
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(ArticleVersionRow)) == 2
+
+
+def test_entries_cannot_make_watcher_fetch_pages_inside_the_network(
+    server: FeedServer, poll: Poll
+) -> None:
+    """Entries linking to this machine under another name than the feed's host are not
+    fetched (the feed's own host may be: an intranet's feed links to its pages). Only loopback
+    addresses appear here: were the guard broken, nothing would leave the machine."""
+    items = [
+        {"title": "Admin", "guid": "a", "link": "http://localhost:9/admin", "description": "x"},
+        {"title": "Other", "guid": "o", "link": "http://127.0.0.2:9/", "description": "y"},
+        {"title": "Six", "guid": "6", "link": "http://[::1]:9/", "description": "z"},
+        {"title": "Same", "guid": "s", "link": server.url("/story"), "description": "w"},
+    ]
+    server.routes["/rss"] = Route(rss("Desk Wire", items))
+    server.routes["/story"] = Route(status=404)
+    report = poll(server.url("/rss"), full_text=True)
+    assert report.new == 4
+    refused = "is inside this network; a feed's entry may not make watcher fetch it"
+    assert [note.split(": ", 1)[1] for note in report.notes] == [
+        f"localhost {refused}; the feed's text is kept",
+        f"127.0.0.2 {refused}; the feed's text is kept",
+        f"::1 {refused}; the feed's text is kept",
+        "HTTP 404 Not Found; the feed's text is kept",  # the feed's own host: fetched
+    ]
+    server.routes["/hop"] = Route(status=302, headers={"Location": "http://127.0.0.3:9/"})
+    hop = [{"title": "Hop", "guid": "h", "link": server.url("/hop"), "description": "v"}]
+    server.routes["/rss2"] = Route(rss("Desk Wire", hop))
+    redirected = poll(server.url("/rss2"), full_text=True, name="other")
+    assert redirected.notes == [
+        f"page {server.url('/hop')}: 127.0.0.3 {refused}; the feed's text is kept"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("url", "inside"),
+    [
+        ("http://localhost/x", "localhost"),
+        ("http://a.localhost./x", "a.localhost"),
+        ("http://127.0.0.1:8080/", "127.0.0.1"),
+        ("http://10.1.2.3/", "10.1.2.3"),
+        ("http://172.16.0.1/", "172.16.0.1"),
+        ("http://192.168.1.1/", "192.168.1.1"),
+        ("http://169.254.169.254/latest", "169.254.169.254"),
+        ("http://[fe80::1]/", "fe80::1"),
+        ("http://[fd00::1]/", "fd00::1"),
+        ("http://0.0.0.0/", "0.0.0.0"),  # noqa: S104 - an address to refuse, not to bind
+        ("https://news.example.org/a", None),
+        ("https://93.184.216.34/", None),
+    ],
+)
+def test_which_addresses_are_inside_the_network(url: str, inside: str | None) -> None:
+    assert inside_address(url) == inside

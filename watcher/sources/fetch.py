@@ -4,7 +4,9 @@ gzip is undone), a redirect limit that names a loop, and a User-Agent naming wat
 
 from __future__ import annotations
 
+import ipaddress
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -83,9 +85,11 @@ def get(
     last_modified: str | None = None,
     accept: str = ACCEPT_FEEDS,
     now: datetime | None = None,
+    guard: Callable[[str], str | None] = lambda url: None,
 ) -> Fetched | NotModified:
     """GET `url`, following at most `limits.max_redirects` redirects, within `limits`;
-    FetchError saying why when no usable answer came."""
+    FetchError saying why when no usable answer came. `guard` may refuse an address (the
+    first or one redirected to), saying why."""
     headers = {"Accept": accept}
     if etag:
         headers["If-None-Match"] = etag
@@ -99,6 +103,9 @@ def get(
     seen = [url]
     try:
         while True:
+            refused = guard(str(request.url))
+            if refused is not None:
+                raise FetchError(refused)
             response = http.send(request, stream=True)
             try:
                 if not response.has_redirect_location:
@@ -131,7 +138,7 @@ def _answer(
     validators = (response.headers.get("etag"), response.headers.get("last-modified"))
     if status == httpx.codes.NOT_MODIFIED:
         return NotModified(url, *validators)
-    if status != httpx.codes.OK:
+    if not 200 <= status < 300:  # noqa: PLR2004 - the success class
         retry_after = _retry_after(response.headers.get("retry-after"), now or datetime.now(UTC))
         phrase = response.reason_phrase or httpx.codes.get_reason_phrase(status)
         raise FetchError(f"HTTP {status} {phrase}".rstrip(), status=status, retry_after=retry_after)
@@ -191,3 +198,21 @@ def _kind(exc: Exception) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def inside_address(url: str) -> str | None:
+    """The host of `url` when it names this machine or a private network literally
+    (`localhost`, 127.0.0.1, 10.x, 192.168.x, fe80::...), else None."""
+    try:
+        host = httpx.URL(url).host.lower().rstrip(".")
+    except httpx.InvalidURL:
+        return None
+    if host == "localhost" or host.endswith(".localhost"):
+        return host
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    if address.is_private or address.is_loopback or address.is_link_local or address.is_unspecified:
+        return host
+    return None

@@ -22,7 +22,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from watcher.ingest import RecordHits, archive
 from watcher.model import Article
-from watcher.sources.fetch import ACCEPT_PAGES, Fetched, FetchError, Limits, NotModified, get
+from watcher.sources.fetch import (
+    ACCEPT_PAGES,
+    Fetched,
+    FetchError,
+    Limits,
+    NotModified,
+    get,
+    inside_address,
+)
 from watcher.sources.health import after_failure, after_success
 from watcher.sources.parse import Entry, NotAFeed, ParsedFeed, parse_feed
 from watcher.sources.settings import SourceConfig
@@ -247,7 +255,7 @@ def _article(
     body = entry.content or entry.summary
     lead = entry.summary if entry.content and entry.summary != entry.content else ""
     if source.full_text and entry.link is not None:
-        page = _page_text(entry.link, http, limits, report)
+        page = _page_text(entry.link, http, limits, report, _guard(source))
         if page:
             lead, body = entry.summary or (entry.content if entry.content != page else ""), page
     return Article(
@@ -261,10 +269,30 @@ def _article(
     )
 
 
-def _page_text(url: str, http: httpx.Client, limits: Limits, report: PollReport) -> str | None:
+def _guard(source: SourceConfig) -> Callable[[str], str | None]:
+    """What a feed's entries may not make watcher fetch: pages on this machine or a private
+    network, unless the feed itself is on that host (a feed of an intranet may link to it)."""
+    own = inside_address(source.url)
+
+    def refuse(url: str) -> str | None:
+        host = inside_address(url)
+        if host is None or host == own:
+            return None
+        return f"{host} is inside this network; a feed's entry may not make watcher fetch it"
+
+    return refuse
+
+
+def _page_text(
+    url: str,
+    http: httpx.Client,
+    limits: Limits,
+    report: PollReport,
+    guard: Callable[[str], str | None],
+) -> str | None:
     """The main text of an entry's page; None (the feed's text stays) when it cannot be had."""
     try:
-        answer = get(http, url, limits, accept=ACCEPT_PAGES)
+        answer = get(http, url, limits, accept=ACCEPT_PAGES, guard=guard)
     except FetchError as error:
         problem = error.reason
     else:

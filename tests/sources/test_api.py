@@ -12,7 +12,7 @@ import httpx
 import pytest
 from web.desk import Desk, open_desk
 from web.feedcheck import check_feed
-from web.live import LiveServer
+from web.live import LiveServer, free_port
 
 from watcher.errors import ConfigError
 from watcher.feeds import build_all
@@ -240,3 +240,15 @@ def test_tokens_are_split_on_commas_and_spaces() -> None:
         OTHER.encode(),
     )
     assert api_tokens({}) == ()
+
+
+def test_a_database_that_does_not_answer_is_503_with_a_retry_after(tmp_path: Path) -> None:
+    nobody = f"postgresql+psycopg://watcher@127.0.0.1:{free_port()}/gone?connect_timeout=2"
+    with (
+        open_desk(tmp_path / "project", nobody, migrate=False) as desk,
+        serve(desk, {"WATCHER_API_TOKENS": TOKEN}) as live,
+    ):
+        reply = httpx.post(f"{live.url}api/articles", json=STORY, headers=AUTH, timeout=30)
+    body = problem(reply, 503)
+    assert body["detail"] == "the database did not answer; try again later"
+    assert reply.headers["retry-after"] == "30"

@@ -15,6 +15,15 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from watcher.addresses import Mailbox, parse_mailbox
 from watcher.errors import ConfigError, ConfigErrors, ConfigNotFound, Location
+from watcher.sources.settings import (
+    ApiConfig,
+    FetchConfig,
+    SourceConfig,
+    duplicates,
+    item_locations,
+    load_source_files,
+    source_files,
+)
 from watcher.units import parse_duration, parse_size
 from watcher.yamlsource import load_yaml, validation_errors
 
@@ -132,6 +141,9 @@ class Config(_Section):
     web: WebConfig = WebConfig()
     mail: MailConfig = MailConfig()
     retention: Annotated[timedelta | None, BeforeValidator(retention_period)] = None
+    sources: tuple[SourceConfig, ...] = ()
+    fetch: FetchConfig = FetchConfig()
+    api: ApiConfig = ApiConfig()
     config_path: Path = Field(default=DEFAULT_CONFIG, exclude=True)
 
     @field_validator("timezone")
@@ -188,7 +200,21 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
         config = Config.model_validate(dict(document))
     except ValidationError as exc:
         raise ConfigErrors(validation_errors(exc, document, path)) from exc
+    config = _with_source_files(config, document, path)
     return _resolve(config, path, environ)
+
+
+def _with_source_files(config: Config, document: Any, path: Path) -> Config:
+    """watcher.yaml's sources, then those of config/sources.d/*.yaml; a name used twice is
+    an error where it is used the second time."""
+    files = source_files(path.parent)
+    locations = item_locations(document, path, len(config.sources))
+    written = list(zip(config.sources, locations, strict=True))
+    every = written + load_source_files(files, {f: shown_path(f) for f in files})
+    errors = duplicates(every)
+    if errors:
+        raise ConfigErrors(errors)
+    return config.model_copy(update={"sources": tuple(source for source, _ in every)})
 
 
 def _resolve(config: Config, path: Path, environ: Mapping[str, str]) -> Config:

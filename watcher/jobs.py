@@ -7,24 +7,35 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from watcher.channels import APPRISE, Channel
 from watcher.digest.deliver import transport_for
 from watcher.digest.model import Links, RuleInfo
 from watcher.digest.send import Outbox, SendResult, retry_due, send_now
 from watcher.feeds import build_since
-from watcher.matching import prepare_matching
+from watcher.ingest import archive
+from watcher.matching import Matchers, prepare
 from watcher.metrics import Metrics
+from watcher.model import Article
 from watcher.notify.send import ChannelOutbox, ChannelReport, send_channel
 from watcher.rules import RuleSet
 from watcher.scan import Progress, run_scan
 from watcher.services import Services
-from watcher.store.digests import digest_history, sync_subscribers
+from watcher.sources.settings import FetchConfig, SourceConfig
+from watcher.store.articles import Located, identities
+from watcher.store.digests import digest_history
+from watcher.store.hits import ArticleHit, hits_of_articles
 from watcher.store.locks import job_lock
 from watcher.store.retention import PruneReport, prune
 from watcher.store.scans import ScanSummary
 from watcher.subscribers import Subscriber
+
+if TYPE_CHECKING:
+    from watcher.sources.fetch import Limits
+    from watcher.sources.poll import PollReport
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +87,7 @@ def _scan(
     Subscribers are synced first: a hit recorded from now on is theirs, none before.
     """
     started = services.clock()
-    with services.sessions.begin() as session:
-        sync_subscribers(session, [s.key for s in ruleset.subscribers], started)
-        sync_subscribers(session, [c.key for c in ruleset.channels], started, channel=APPRISE)
-    recorder = prepare_matching(services.sessions, ruleset, started)
+    recorder = prepare(services.sessions, ruleset, started)
     summary = run_scan(
         services.sessions,
         services.scan_settings,
@@ -88,20 +96,131 @@ def _scan(
         progress=progress,
         stop=stop,
     )
-    # The feeds that the hits recorded since `started` touch (none: no file is rewritten).
-    feeds = services.config.feeds
-    build_since(
-        services.sessions,
-        feeds,
-        ruleset,
-        started,
-        base_url=base_url,
-        metrics=metrics,
-        clock=services.clock,
-    )
+    publish(services, ruleset, started, base_url=base_url, metrics=metrics)
     if metrics is not None:
         metrics.observe_scan(summary)
     return summary
+
+
+def publish(
+    services: Services,
+    ruleset: RuleSet,
+    since: datetime,
+    *,
+    base_url: str,
+    metrics: Metrics | None = None,
+) -> None:
+    """Rebuild the feeds that the hits recorded since `since` touch (none: no file is
+    rewritten). One build at a time: a build reads what is committed and writes it, so two
+    at once could end with the older picture written last."""
+    with job_lock(services.engine, "feeds", wait=True):
+        feeds = services.config.feeds
+        build_since(
+            services.sessions,
+            feeds,
+            ruleset,
+            since,
+            base_url=base_url,
+            metrics=metrics,
+            clock=services.clock,
+        )
+
+
+def limits(fetch: FetchConfig) -> Limits:
+    from watcher.sources.fetch import Limits  # noqa: PLC0415 - see poll_job
+
+    return Limits(fetch.timeout.total_seconds(), fetch.max_size, fetch.max_redirects)
+
+
+def poll_job(
+    services: Services,
+    ruleset: RuleSet,
+    source: SourceConfig,
+    *,
+    matchers: Matchers,
+    base_url: str,
+    wait: bool,
+    metrics: Metrics | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> PollReport | None:
+    """Poll one feed source now (whatever its backoff), archive and match what is new, rebuild
+    the feeds its hits touch. With `wait=False`, None at once while another process polls it."""
+    # httpx and feedparser cost half a second to import: paid only where sources are polled.
+    from watcher.sources.fetch import client  # noqa: PLC0415
+    from watcher.sources.poll import poll_source  # noqa: PLC0415
+
+    with job_lock(services.engine, f"source-{source.name}", wait=wait) as held:
+        if not held:
+            log.info("source %s: skipped, another process is polling it", source.name)
+            return None
+        started = services.clock()
+        recorder = matchers.recorder(ruleset, started)
+        fetch_limits = limits(services.config.fetch)
+        with client(fetch_limits) as http:
+            report = poll_source(
+                services.sessions,
+                source,
+                http,
+                fetch_limits,
+                clock=services.clock,
+                record_hits=recorder,
+                stop=stop or (lambda: False),
+            )
+    if report.hits:
+        publish(services, ruleset, started, base_url=base_url, metrics=metrics)
+    if metrics is not None:
+        metrics.observe_poll(report)
+    return report
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """An article posted to the API, as archived: its uid, what it was, its hits."""
+
+    uid: str
+    state: str  # new, changed (a new version), unchanged, duplicate (known from elsewhere)
+    hits: list[ArticleHit]
+
+
+def intake_job(
+    services: Services,
+    ruleset: RuleSet,
+    articles: Sequence[Article],
+    *,
+    matchers: Matchers,
+    base_url: str,
+    metrics: Metrics | None = None,
+) -> list[Posted]:
+    """Archive articles posted to the API, match them at once, rebuild the feeds their hits
+    touch; what each one is now, in order. Posting the same again changes nothing.
+
+    An article is at `api:URL` when it has a url (so new content there is a new version of
+    it, as for a file), else at `api:` and its content hash."""
+    now = services.clock()
+    recorder = matchers.recorder(ruleset, now)
+    taken: dict[str, int] = {}
+    batch = []
+    for article in articles:
+        path = f"api:{article.url}" if article.url else f"api:{article.content_hash()}"
+        taken[path] = taken.get(path, -1) + 1  # the same url twice in a batch: two items
+        batch.append(Located(path, taken[path], article))
+    with services.sessions.begin() as session:
+        archived = archive(session, batch, now, recorder)
+        found = identities(session, [located.content_hash() for located in batch])
+        hits = hits_of_articles(session, {identity.article_id for identity in found.values()})
+    if archived.hits:
+        publish(services, ruleset, now, base_url=base_url, metrics=metrics)
+    posted = []
+    for located, state in zip(batch, archived.outcome.states, strict=True):
+        identity = found[located.content_hash()]
+        posted.append(Posted(identity.uid, state, hits.get(identity.article_id, [])))
+        if metrics is not None:
+            metrics.api_articles.labels(state).inc()
+    if metrics is not None:
+        outcome = archived.outcome
+        metrics.articles_ingested.inc(outcome.new + outcome.changed)
+        metrics.hits_recorded.inc(archived.hits)
+    return posted
 
 
 def digest_job(

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from watcher.channels import APPRISE
 from watcher.percolator import Percolator
 from watcher.rules import Rule, RuleSet
 from watcher.store.articles import StoredVersion, latest_versions
+from watcher.store.digests import sync_subscribers
 from watcher.store.hits import NewHit, record_hits
 from watcher.store.rules import RuleSpec, SyncedRule, sync_rules
 
@@ -88,3 +91,46 @@ def backfill_rule(
     with sessions.begin() as session:
         synced = sync_rules(session, [rule_spec(rule)], now)[rule.name]
     return backfill(sessions, rule, synced, since=now - period, now=now)
+
+
+def prepare(sessions: sessionmaker[Session], ruleset: RuleSet, now: datetime) -> HitRecorder:
+    """Sync subscribers and channels, then the rules (running due backfills): a hit
+    recorded from now on is theirs to receive, none before."""
+    with sessions.begin() as session:
+        sync_subscribers(session, [s.key for s in ruleset.subscribers], now)
+        sync_subscribers(session, [c.key for c in ruleset.channels], now, channel=APPRISE)
+    return prepare_matching(sessions, ruleset, now)
+
+
+class Matchers:
+    """The recorder of the last rule set asked for; a reload (a new RuleSet) prepares anew.
+
+    Rules are never deleted from the database, so a recorder stays right for its rule set.
+    Its percolator's memo is not made for several threads at once: polls on their own
+    threads take turns to match (matching is quick; recording, in the database, is not
+    serialized)."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+        self._lock = threading.Lock()
+        self._matching = threading.Lock()
+        self._last: tuple[RuleSet, HitRecorder] | None = None
+
+    def recorder(self, ruleset: RuleSet, now: datetime) -> TakingTurns:
+        with self._lock:
+            if self._last is None or self._last[0] is not ruleset:
+                self._last = (ruleset, prepare(self._sessions, ruleset, now))
+            return TakingTurns(self._last[1], self._matching)
+
+
+@dataclass(frozen=True)
+class TakingTurns:
+    """A HitRecorder whose matching holds `lock`."""
+
+    recorder: HitRecorder
+    lock: threading.Lock
+
+    def __call__(self, session: Session, versions: Sequence[StoredVersion], now: datetime) -> int:
+        with self.lock:
+            hits = find_hits(self.recorder.percolator, self.recorder.synced, versions)
+        return record_hits(session, hits, now)

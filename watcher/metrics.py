@@ -7,15 +7,20 @@ served), and gauges read from the database at scrape time (`ArchiveCollector`), 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from watcher.store.scans import ScanSummary
+
+if TYPE_CHECKING:
+    from watcher.sources.health import Health
+    from watcher.sources.poll import PollReport
 
 SCAN_BUCKETS = (0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600)
 
@@ -29,6 +34,7 @@ class ArchiveSnapshot:
     ingest_errors: int
     last_scan_at: datetime | None
     last_scan_seconds: float | None
+    sources: Sequence[Health] = ()
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,8 @@ class Metrics:
     feed_builds: Counter
     feed_files_written: Counter
     http_requests: Counter
+    source_polls: Counter
+    api_articles: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> Metrics:
@@ -51,7 +59,7 @@ class Metrics:
             registry=registry,
             articles_ingested=Counter(
                 "watcher_articles_ingested",
-                "Articles (new or changed) archived by this process's scans.",
+                "Articles (new or changed) archived by this process: scans, feed polls, the API.",
                 registry=registry,
             ),
             hits_recorded=Counter(
@@ -99,6 +107,19 @@ class Metrics:
                 ["status"],
                 registry=registry,
             ),
+            source_polls=Counter(
+                "watcher_source_polls",
+                "Feed source polls by this process, by outcome (ok, not_modified, failed).",
+                ["outcome"],
+                registry=registry,
+            ),
+            api_articles=Counter(
+                "watcher_api_articles",
+                "Articles posted to /api/articles, by what they were (new, changed, unchanged,"
+                " duplicate).",
+                ["state"],
+                registry=registry,
+            ),
         )
 
     def observe_scan(self, summary: ScanSummary) -> None:
@@ -107,6 +128,17 @@ class Metrics:
         self.articles_ingested.inc(summary.new + summary.changed)
         self.hits_recorded.inc(summary.hits)
         self.scan_duration.observe(summary.seconds)
+
+    def observe_poll(self, report: PollReport) -> None:
+        """Count one poll of a feed source, and what it archived."""
+        outcome = (
+            "failed"
+            if report.error is not None
+            else ("not_modified" if report.not_modified else "ok")
+        )
+        self.source_polls.labels(outcome).inc()
+        self.articles_ingested.inc(report.new + report.changed)
+        self.hits_recorded.inc(report.hits)
 
 
 class ArchiveCollector(Collector):
@@ -147,5 +179,46 @@ class ArchiveCollector(Collector):
                 value=snapshot.last_scan_seconds,
             )
 
+        yield from _source_gauges(snapshot.sources)
+
     def describe(self) -> Iterator[GaugeMetricFamily]:
         return iter(())
+
+
+def _source_gauges(sources: Sequence[Health]) -> Iterator[GaugeMetricFamily]:
+    """Each configured feed source's health, labelled by its name."""
+    if not sources:
+        return
+    up = GaugeMetricFamily(
+        "watcher_source_up",
+        "1 when the source's last poll succeeded, 0 when it failed (absent: never polled).",
+        labels=["source"],
+    )
+    failures = GaugeMetricFamily(
+        "watcher_source_failures", "Failed polls of the source in a row.", labels=["source"]
+    )
+    failing_long = GaugeMetricFamily(
+        "watcher_source_failing_long",
+        "1 when the source has been failing for over a day.",
+        labels=["source"],
+    )
+    fetched = GaugeMetricFamily(
+        "watcher_source_last_fetch_timestamp_seconds",
+        "When the source was last polled (Unix time).",
+        labels=["source"],
+    )
+    fresh = GaugeMetricFamily(
+        "watcher_source_last_new_timestamp_seconds",
+        "When the source last brought a new or changed entry (Unix time).",
+        labels=["source"],
+    )
+    for health in sources:
+        if health.state != "new":
+            up.add_metric([health.name], 1 if health.state == "ok" else 0)
+        failures.add_metric([health.name], health.failures)
+        failing_long.add_metric([health.name], 1 if health.failing_long else 0)
+        if health.fetched_at is not None:
+            fetched.add_metric([health.name], health.fetched_at.timestamp())
+        if health.new_at is not None:
+            fresh.add_metric([health.name], health.new_at.timestamp())
+    yield from (up, failures, failing_long, fetched, fresh)

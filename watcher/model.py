@@ -42,6 +42,19 @@ class Article:
         )
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
+    def story_hash(self) -> str:
+        """The identity of a feed entry's version: its text and link, not who carried it.
+
+        The source (the feed's title) and the tags (the source's) are left out as well as the
+        time: the same story carried by two feeds must stay one article.
+        """
+        payload = json.dumps(
+            ["story", self.title, self.lead, self.body, self.url],
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
 
 @dataclass(frozen=True, slots=True)
 class Reading:

@@ -20,8 +20,9 @@ from watcher.articles.discover import (
     read_found,
 )
 from watcher.errors import IngestError, SeedsDirError
+from watcher.ingest import RecordHits, archive
 from watcher.model import Fingerprint, Reading
-from watcher.store.articles import Located, StoredVersion, StoreOutcome, store_articles
+from watcher.store.articles import Located, StoreOutcome
 from watcher.store.files import forget_files, load_fingerprints, record_files
 from watcher.store.ingest_errors import (
     clear_errors,
@@ -41,7 +42,6 @@ SHOWN_WARNINGS = 3
 
 Clock = Callable[[], datetime]
 ReadBytes = Callable[[FoundFile, int], bytes]  # a found file, the size limit
-RecordHits = Callable[[Session, Sequence[StoredVersion], datetime], int]
 Progress = Callable[[int, int], None]
 
 
@@ -257,10 +257,9 @@ def _store_batch(
 ) -> None:
     """One transaction per batch: a crash redoes at most this batch, and redoing is harmless."""
     with sessions.begin() as session:
-        outcome = store_articles(session, batch.articles, now)
+        archived = archive(session, batch.articles, now, record_hits)
         record_files(session, [*batch.good, *((key, fp) for key, fp, _ in batch.bad)], now)
         clear_errors(session, [key for key, _ in batch.good if key not in batch.warned])
         record_warnings(session, list(batch.warned.items()), now)
         record_errors(session, [(key, reason) for key, _, reason in batch.bad], now)
-        hits = 0 if record_hits is None else record_hits(session, outcome.versions, now)
-    totals.add(outcome, hits)
+    totals.add(archived.outcome, archived.hits)

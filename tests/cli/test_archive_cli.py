@@ -68,6 +68,7 @@ def test_status_json_counts_and_last_scan(settled_project: Path, database_url: s
         "failed_digests": [],
         "daemons": [],
         "channels": [],
+        "sources": [],
         "last_scan": None,
     }
     write(settled_project / "seeds" / "empty.txt", b"")

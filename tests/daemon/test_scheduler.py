@@ -18,11 +18,13 @@ from support import FixedClock
 from web.desk import Desk, open_desk
 
 from watcher.daemon.current import Current, loaded
-from watcher.daemon.scheduler import DIGEST_PREFIX, Schedule, guarded
+from watcher.daemon.scheduler import DIGEST_PREFIX, SOURCE_PREFIX, Schedule, guarded
 from watcher.daemon.work import Work
 from watcher.errors import ConfigError
 from watcher.metrics import Metrics
+from watcher.sources.settings import SourceConfig
 from watcher.store.digests import add_digest, sync_subscribers
+from watcher.store.sources import SourceState, save_state
 
 ROME = ZoneInfo("Europe/Rome")
 # Rome moves its clocks forward at 02:00 on Sunday 29 March 2026.
@@ -144,3 +146,65 @@ def test_a_failing_job_is_one_line_when_expected_and_a_traceback_when_not(
     assert config.exc_info is None
     assert unexpected.getMessage() == "heartbeat failed unexpectedly; the next run tries again"
     assert unexpected.exc_info is not None
+
+
+SOURCES = (
+    SourceConfig(name="new", url="https://n.example.org/f"),
+    SourceConfig(name="due", url="https://d.example.org/f", interval="10m"),
+    SourceConfig(name="moved", url="https://m.example.org/new"),
+    SourceConfig(name="failing", url="https://f.example.org/f"),
+    SourceConfig(name="shortened", url="https://s.example.org/f", interval="5m"),
+)
+
+
+def with_sources(schedule: Schedule) -> datetime:
+    """The schedule's state with SOURCES and their recorded states; the schedule's now."""
+    now = schedule.now()
+    state = schedule.work.current.state
+    config = state.config.model_copy(update={"sources": SOURCES})
+    schedule.work.current.swap(
+        dataclasses.replace(state, services=state.services.with_config(config))
+    )
+    recorded = [
+        SourceState("due", SOURCES[1].url, next_fetch_at=now + timedelta(minutes=3)),
+        SourceState("moved", "https://m.example.org/old", next_fetch_at=now + timedelta(hours=1)),
+        SourceState("failing", SOURCES[3].url, failures=9, next_fetch_at=now + timedelta(hours=2)),
+        SourceState("shortened", SOURCES[4].url, next_fetch_at=now + timedelta(minutes=55)),
+    ]
+    with state.services.sessions.begin() as session:
+        for source_state in recorded:
+            save_state(session, source_state)
+    return now
+
+
+def test_each_source_is_polled_when_its_state_says(schedule: Schedule) -> None:
+    now = with_sources(schedule)
+    schedule._sources()
+    schedule.scheduler.start(paused=True)  # registered, never run
+    try:
+        jobs = {job.id: job.next_run_time for job in schedule.scheduler.get_jobs()}
+        schedule._sources(["new", "due"], polled=True)  # as after polls that recorded nothing
+        again = {job.id: job.next_run_time for job in schedule.scheduler.get_jobs()}
+        state = schedule.work.current.state
+        schedule.work.current.swap(
+            dataclasses.replace(
+                state,
+                services=state.services.with_config(
+                    state.config.model_copy(update={"sources": SOURCES[1:2]})
+                ),
+            )
+        )
+        schedule._sources()  # a reload: sources gone lose their jobs
+        left = [job.id for job in schedule.scheduler.get_jobs()]
+    finally:
+        schedule.scheduler.shutdown(wait=False)
+    assert jobs == {
+        SOURCE_PREFIX + "new": now,  # never fetched: at once
+        SOURCE_PREFIX + "due": now + timedelta(minutes=3),
+        SOURCE_PREFIX + "moved": now,  # a new URL: at once
+        SOURCE_PREFIX + "failing": now + timedelta(hours=2),  # its backoff (or Retry-After)
+        SOURCE_PREFIX + "shortened": now + timedelta(minutes=5),  # the new, shorter interval
+    }
+    assert again[SOURCE_PREFIX + "new"] == now + timedelta(minutes=1)  # never a loop
+    assert again[SOURCE_PREFIX + "due"] == now + timedelta(minutes=3)
+    assert left == [SOURCE_PREFIX + "due"]

@@ -27,6 +27,8 @@ HEAVY = (
     "email_validator",
     "apscheduler",
     "ruamel",
+    "httpx",
+    "feedparser",
 )
 PROBE = """
 import json, os, sys
@@ -63,3 +65,9 @@ def test_help_and_version_import_nothing_heavy(tmp_path: Path, args: list[str]) 
 def test_status_imports_only_the_database_config_and_rules(project: Path) -> None:
     run_cli(project, "scan")
     assert loaded(project, "status") == {"sqlalchemy", "pydantic", "ruamel", "luqum"}
+
+
+def test_scan_imports_no_http_client(project: Path) -> None:
+    """Feed sources are polled by the daemon and `watcher sources fetch`: a scan of the folder
+    does not pay for httpx and feedparser."""
+    assert not loaded(project, "scan") & {"httpx", "feedparser"}

@@ -19,7 +19,7 @@ from watcher.model import Article, Reading
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["ARTICLE_SUFFIXES", "ReadContext", "read_article"]
+__all__ = ["ARTICLE_SUFFIXES", "ReadContext", "read_article", "without_nul"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +50,7 @@ def read_article(path: Path, data: bytes, ctx: ReadContext) -> Reading:
         reading = read_json(text, ctx)
     else:
         reading = read_html(text, ctx)
-    return replace(reading, articles=tuple(_storable(a) for a in reading.articles))
+    return replace(reading, articles=tuple(storable(a) for a in reading.articles))
 
 
 # NUL and lone surrogates can arrive through escapes (JSON "\\u0000", "\\ud800"): no database
@@ -58,7 +58,7 @@ def read_article(path: Path, data: bytes, ctx: ReadContext) -> Reading:
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
-def _storable(article: Article) -> Article:
+def storable(article: Article) -> Article:
     """The article without NUL (dropped) and lone surrogates (U+FFFD, the replacement)."""
     texts = (article.title, article.lead, article.body, article.source, article.url or "")
     if not any(_UNSTORABLE.search(text) for text in (*texts, *article.tags)):

@@ -16,6 +16,29 @@ if TYPE_CHECKING:
     from watcher.articles import ReadContext
 
 
+# The keys an article object may have; the API refuses others, the reader ignores them.
+ARTICLE_KEYS = (
+    "title",
+    "body",
+    "text",
+    "lead",
+    "summary",
+    "published",
+    "date",
+    "source",
+    "url",
+    "tags",
+)
+
+
+class FieldError(IngestError):
+    """One key of an article object holds what it may not; `key` names it."""
+
+    def __init__(self, message: str, key: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
 def read_json(text: str, ctx: ReadContext) -> Reading:
     """The articles in a JSON object or list of objects, in order."""
     try:
@@ -38,12 +61,14 @@ def read_json(text: str, ctx: ReadContext) -> Reading:
         raise IngestError("JSON list holds no article objects")
     else:
         items = [(f"JSON item [{index}]", item) for index, item in enumerate(document)]
-    read = [_article(item, ctx, where=where) for where, item in items]
+    read = [article_from_item(item, ctx, where=where) for where, item in items]
     warnings = tuple(warning for _, warning in read if warning is not None)
     return Reading(tuple(article for article, _ in read), warnings)
 
 
-def _article(item: object, ctx: ReadContext, *, where: str) -> tuple[Article, str | None]:
+def article_from_item(item: object, ctx: ReadContext, *, where: str) -> tuple[Article, str | None]:
+    """One article object as an article, and the warning if its time could not be parsed;
+    IngestError (FieldError for one key) when it cannot be an article."""
     if not isinstance(item, dict):
         raise IngestError(f"{where} is {type(item).__name__}, not an article object")
     body = text_field(item, "body", where) or text_field(item, "text", where)
@@ -81,7 +106,7 @@ def text_field(record: Mapping[str, object], key: str, where: str) -> str:
         return tidy_block(value)
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
-    raise IngestError(f"{where}: {key!r} must be text, not {type(value).__name__}")
+    raise FieldError(f"{where}: {key!r} must be text, not {type(value).__name__}", key)
 
 
 def tags_field(record: Mapping[str, object], where: str) -> tuple[str, ...]:
@@ -91,5 +116,5 @@ def tags_field(record: Mapping[str, object], where: str) -> tuple[str, ...]:
         return ()
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not all(isinstance(tag, str) for tag in items):
-        raise IngestError(f"{where}: 'tags' must be a list of strings")
+        raise FieldError(f"{where}: 'tags' must be a list of strings", "tags")
     return tuple(tag.strip() for tag in items if tag.strip())

@@ -11,6 +11,7 @@ import click
 from watcher.cli.output import echo_json, echo_pairs, echo_table, iso
 from watcher.cli.state import CliState, pass_state
 from watcher.errors import ConfigError
+from watcher.sources.health import Health, healths
 from watcher.store.articles import count_articles
 from watcher.store.daemons import Heartbeat, list_daemons
 from watcher.store.digests import digest_counts, list_digests
@@ -74,6 +75,7 @@ def status(state: CliState, fmt: str) -> None:
         return
     digests, failed = counts.pop("digests"), counts.pop("failed_digests")
     daemons, channels = counts.pop("daemons"), counts.pop("channels")
+    feed_sources = counts.pop("sources")
     rows: list[tuple[str, Any]] = list(counts.items())
     rows.append(("digests", ", ".join(f"{n} {state}" for state, n in digests.items())))
     rows.extend(
@@ -83,6 +85,7 @@ def status(state: CliState, fmt: str) -> None:
         rows.append(("", "send them again: watcher digest send --retry-failed"))
     rows.extend(("channel", _channel_brief(channel)) for channel in channels)
     rows.extend(_daemon_rows(daemons))
+    rows.extend((f"source {s['name']}", s["summary"]) for s in feed_sources)
     if record is None:
         rows.append(("last scan", "never"))
     else:
@@ -118,6 +121,7 @@ def _status(state: CliState) -> tuple[dict[str, Any], ScanRecord | None]:
             ],
             "daemons": [_daemon(beat, now) for beat in list_daemons(session)],
             "channels": channels,
+            "sources": [_source(h) for h in healths(session, state.config().sources, now)],
         }
         return counts, last_scan(session)
 
@@ -131,6 +135,23 @@ def _channel_brief(row: dict[str, Any]) -> str:
         brief = brief.replace(": failing,", ": FAILING,")
         brief += f" — since {row['failing_since']}: {row['last_error']}"
     return brief
+
+
+def _source(health: Health) -> dict[str, Any]:
+    return {
+        "name": health.name,
+        "state": health.state,
+        "failing_for_a_day": health.failing_long,
+        "summary": health.summary()
+        + ("" if health.fetched_at is None else f"; last fetch {iso(health.fetched_at)}")
+        + ("" if health.new_at is None else f"; last new entry {iso(health.new_at)}")
+        + ("" if health.next_fetch_at is None else f"; next {iso(health.next_fetch_at)}"),
+        "last_fetch": iso(health.fetched_at),
+        "last_new_entry": iso(health.new_at),
+        "next_fetch": iso(health.next_fetch_at),
+        "failures": health.failures,
+        "last_error": health.last_error,
+    }
 
 
 def _daemon_rows(daemons: list[dict[str, Any]]) -> list[tuple[str, Any]]:

@@ -48,6 +48,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Push channels (Apprise): their state, send what is due, send a test message.",
     ),
     "feeds": ("feeds", "feeds", "The RSS/Atom feeds and the OPML under feeds.dir."),
+    "sources": ("sources", "sources", "Feed sources: their state, a poll now, an OPML import."),
     "serve": ("serve", "serve", "Serve the feeds and pages with uvicorn until interrupted."),
     "db": ("db", "db", "Database schema commands."),
 }

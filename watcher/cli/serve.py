@@ -14,6 +14,7 @@ from watcher.feeds import build_all
 from watcher.feeds.address import link_base
 from watcher.metrics import Metrics
 from watcher.web import build_app
+from watcher.web.intake import make_intake
 from watcher.web.listen import host_port, listen
 from watcher.web.server import web_server
 
@@ -45,7 +46,15 @@ def serve(state: CliState, host: str | None, port: int | None, build: bool) -> N
         metrics = Metrics.create(CollectorRegistry())
         if build:
             build_all(services.sessions, config.feeds, ruleset, base_url=links.url, metrics=metrics)
-        server = web_server(build_app(services, ruleset, metrics=metrics))
+        app = build_app(
+            services,
+            ruleset,
+            metrics=metrics,
+            intake=make_intake(
+                services, lambda: ruleset, state.environ, base_url=links.url, metrics=metrics
+            ),
+        )
+        server = web_server(app)
         # uvicorn announces the address only when it binds the socket itself.
         click.echo(
             f"serving on http://{host_port(host, port)}/, feed links start with {links.url}"

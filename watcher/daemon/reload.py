@@ -2,7 +2,8 @@
 
 An invalid edit never replaces what is in force: it is reported (file:line:col) and kept
 as the reload error until a later reload succeeds. Settings read only at start (the
-database, the web address) are named as needing a restart.
+database, the web address, the API's limits) are named as needing a restart. Feed sources
+and `fetch` take effect at once.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def changes(old: Config, new: Config, old_rules: RuleSet, new_rules: RuleSet) ->
             ("web.host", old.web.host, new.web.host),
             ("web.port", old.web.port, new.web.port),
             ("seeds_dir", old.seeds_dir, new.seeds_dir),
+            ("api", old.api, new.api),
         )
         if before != after
     )
@@ -67,5 +69,10 @@ def _rules(ruleset: RuleSet) -> list[tuple[object, ...]]:
 def keep_restart_settings(old: Config, new: Config) -> Config:
     """`new`, with the settings that need a restart as they were: the daemon keeps using them."""
     return new.model_copy(
-        update={"database_url": old.database_url, "web": old.web, "seeds_dir": old.seeds_dir}
+        update={
+            "database_url": old.database_url,
+            "web": old.web,
+            "seeds_dir": old.seeds_dir,
+            "api": old.api,
+        }
     )

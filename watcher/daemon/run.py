@@ -34,8 +34,10 @@ from watcher.feeds.address import link_base, served_url
 from watcher.logs import LogFormat, configure_logging
 from watcher.metrics import Metrics
 from watcher.services import build_services
+from watcher.sources.api import api_tokens
 from watcher.store.locks import daemon_lock
 from watcher.web import build_app
+from watcher.web.intake import make_intake
 from watcher.web.listen import host_port, listen
 from watcher.web.server import web_server
 
@@ -57,6 +59,7 @@ def run_daemon(
     another daemon on this SQLite database raise WatcherError before anything starts."""
     configure_logging(log_format, debug=debug)
     config, ruleset = read_files(config_path, environ)
+    api_tokens(environ)  # a weak token is refused before anything starts
     services = build_services(config)
     host = host or config.web.host
     with (
@@ -85,6 +88,14 @@ def run_daemon(
             lambda: current.state.ruleset,
             metrics=metrics,
             reload_error=lambda: current.reload_error,
+            sources=lambda: current.state.config.sources,
+            intake=make_intake(
+                services,
+                lambda: current.state.ruleset,
+                environ,
+                base_url=links.url,
+                metrics=metrics,
+            ),
         )
         server = web_server(app)
         web = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="web")

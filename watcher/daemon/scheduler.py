@@ -11,6 +11,9 @@
   its time zone.
 - `retries`: digests whose backoff is over, every minute.
 - `retention`: pruning, hourly (its own period decides what goes).
+- `source:NAME`: each feed source, at the next fetch its state says (its interval, or the
+  backoff after a failure); registered again after each poll and on reload. Polls run on
+  their own threads, so a slow site never holds up a scan or a digest.
 - `heartbeat`: every few seconds, with the next run of each job.
 - `reload`: a rule or config file changed, debounced.
 """
@@ -22,6 +25,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -30,7 +34,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from watcher.daemon.work import HEARTBEAT_S, Work
 from watcher.errors import WatcherError
 from watcher.schedule import previous_time
+from watcher.sources.health import FIRST_RETRY
+from watcher.sources.settings import SourceConfig
 from watcher.store.digests import digest_history
+from watcher.store.sources import SourceState, load_states
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +53,9 @@ RETENTION_FIRST = timedelta(minutes=1)  # after the start's scan and catch-ups
 MISFIRE_GRACE_S = 3600  # a job late by less than this (a busy machine, a long scan) still runs
 DIGEST_PREFIX = "digest:"
 CHANNEL_PREFIXES = ("channel:", "quiet:")
+SOURCE_PREFIX = "source:"
+JOB_THREADS = 10
+POLL_THREADS = 4  # feed polls at once; the other jobs keep their own threads
 
 
 def guarded(name: str, job: Callable[..., object]) -> Callable[..., None]:
@@ -75,6 +85,10 @@ class Schedule:
         self.work = work
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
+            executors={
+                "default": ThreadPoolExecutor(JOB_THREADS),
+                "sources": ThreadPoolExecutor(POLL_THREADS),
+            },
             job_defaults={
                 "coalesce": True,
                 "max_instances": 1,
@@ -120,6 +134,7 @@ class Schedule:
         )
         self._digests(catch_up=True)
         self._channels()
+        self._sources()
         self.scheduler.start()
 
     def stop(self) -> None:
@@ -150,11 +165,55 @@ class Schedule:
         )
         self._digests(catch_up=False)
         self._channels()
+        self._sources()
         self._once("scan-soon", guarded("scan", self.scan), self.now())
 
     def _once(self, job_id: str, job: Callable[[], None], when: datetime) -> None:
         """`job` once at `when`, replacing the one of that id still to come (a debounce)."""
         self.scheduler.add_job(job, "date", run_date=when, id=job_id, replace_existing=True)
+
+    def poll(self, name: str) -> None:
+        """Poll a source, then register its next poll at the time its state says."""
+        try:
+            guarded(f"source {name}", self.work.source)(name)
+        finally:
+            if not self.work.stopping.is_set():
+                self._sources([name], polled=True)
+
+    def _sources(self, names: list[str] | None = None, *, polled: bool = False) -> None:
+        """A job per configured source (those of `names`, when given), at its next fetch: the
+        one its state records, or now for a source never fetched or moved to a new URL; a
+        job whose source is gone goes too. Just `polled`, a source waits at least a minute
+        whatever its state says (a poll that could not record its outcome must not loop)."""
+        sources = {s.name: s for s in self.work.current.state.config.sources}
+        if names is None:
+            for job in self.scheduler.get_jobs():
+                if job.id.startswith(SOURCE_PREFIX) and job.id[len(SOURCE_PREFIX) :] not in sources:
+                    job.remove()
+        chosen = [sources[name] for name in (names or sources) if name in sources]
+        if not chosen:
+            return
+        states = self._source_states([s.name for s in chosen])
+        now = self.now()
+        for source in chosen:
+            self.scheduler.add_job(
+                self.poll,
+                "date",
+                run_date=_next_poll(source, states, now, polled=polled),
+                args=[source.name],
+                id=SOURCE_PREFIX + source.name,
+                replace_existing=True,
+                executor="sources",
+            )
+
+    def _source_states(self, names: list[str]) -> dict[str, SourceState] | None:
+        """The recorded states; None when the database does not answer."""
+        try:
+            with self.work.current.state.services.sessions() as session:
+                return load_states(session, names)
+        except SQLAlchemyError as error:
+            log.error("sources: the database did not answer (%s); polls wait a minute", error)
+            return None
 
     def beat(self) -> None:
         jobs = {job.id: job.next_run_time for job in self.scheduler.get_jobs() if job.next_run_time}
@@ -217,3 +276,21 @@ def _missed(schedule: Schedule, wanted: dict[str, Any]) -> set[str]:
             log.info("digest for %s: missed at %s; sending now", subscriber.address, due)
             missed.add(job_id)
     return missed
+
+
+def _next_poll(
+    source: SourceConfig, states: dict[str, SourceState] | None, now: datetime, *, polled: bool
+) -> datetime:
+    """When to poll `source`: its recorded next fetch (now, if never fetched or moved), not
+    later than its interval for a healthy one (the interval may have been shortened), and
+    after a minute at least when it was just `polled`."""
+    earliest = now + FIRST_RETRY if polled else now
+    state = None if states is None else states.get(source.name)
+    if states is None or state is None or state.next_fetch_at is None:
+        return earliest if states is None or polled else now
+    if state.url != source.url:
+        return earliest
+    due = state.next_fetch_at
+    if state.failures == 0:
+        due = min(due, now + source.interval)
+    return max(due, earliest)

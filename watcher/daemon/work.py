@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from watcher.daemon.current import Current, loaded
 from watcher.daemon.reload import changes, keep_restart_settings, read_files
@@ -19,13 +20,18 @@ from watcher.jobs import (
     alerts_job,
     channels_job,
     digest_job,
+    poll_job,
     retention_job,
     retry_job,
     scan_unless_busy,
 )
+from watcher.matching import Matchers
 from watcher.metrics import Metrics
 from watcher.store.daemons import Heartbeat, beat, forget
 from watcher.store.scans import ScanSummary
+
+if TYPE_CHECKING:
+    from watcher.sources.poll import PollReport
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +61,7 @@ class Work:
         self.started_at = current.state.services.clock()
         self._scan_lock = threading.Lock()  # the interval and the event scans take turns
         self._alerts_lock = threading.Lock()  # the sweep and the after-scan runs take turns
+        self.matchers = Matchers(current.state.services.sessions)  # for sources, per rule set
         self.on_reloaded: Callable[[], None] = lambda: None  # the scheduler re-registers jobs
 
     def scan(self) -> ScanSummary | None:
@@ -84,6 +91,34 @@ class Work:
                 summary.seconds,
             )
         return summary
+
+    def source(self, name: str) -> PollReport | None:
+        """Poll the feed source `name` (if still configured), unless another process is."""
+        state = self.current.state
+        source = next((s for s in state.config.sources if s.name == name), None)
+        if source is None:
+            return None
+        report = poll_job(
+            state.services,
+            state.ruleset,
+            source,
+            matchers=self.matchers,
+            base_url=state.base_url,
+            wait=False,
+            metrics=self.metrics,
+            stop=self.stopping.is_set,
+        )
+        if report is None:
+            return None
+        if report.error is not None:
+            retry = report.next_fetch_at
+            when = "" if retry is None else f"; next try {retry.isoformat(timespec='seconds')}"
+            log.warning("source %s%s", report.line(), when)
+        elif report.fresh or report.notes:
+            log.info("source %s", report.line())
+        else:
+            log.debug("source %s", report.line())
+        return report
 
     def digest(self, key: str) -> None:
         """The scheduled digest of the subscriber whose key is `key` (if still subscribed)."""

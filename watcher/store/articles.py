@@ -26,11 +26,16 @@ LOCATIONS = table(ArticleLocationRow)
 
 @dataclass(frozen=True, slots=True)
 class Located:
-    """An article read from `path` (item `item` of it, for files that hold several)."""
+    """An article read from `path` (item `item` of it, for files that hold several);
+    `identity` replaces the article's content hash where another one applies (feed entries)."""
 
     path: str
     item: int
     article: Article
+    identity: str | None = None
+
+    def content_hash(self) -> str:
+        return self.identity or self.article.content_hash()
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,13 +53,18 @@ class StoreOutcome:
     unchanged: int = 0
     duplicate: int = 0  # content already archived, or met earlier in the batch, elsewhere
     versions: list[StoredVersion] = field(default_factory=list)
+    states: list[str] = field(default_factory=list)  # what each item of the batch was, in order
+
+    def count(self, state: str) -> None:
+        setattr(self, state, getattr(self, state) + 1)
+        self.states.append(state)
 
 
 def store_articles(session: Session, batch: Sequence[Located], now: datetime) -> StoreOutcome:
     """Archive a batch: known content is unchanged where it already was and a duplicate
     elsewhere, as is a copy of content met earlier in the batch; a known location with new
     content is a new version of its article; anything else a new article. Safe to repeat."""
-    hashed = [(located.article.content_hash(), located) for located in batch]
+    hashed = [(located.content_hash(), located) for located in batch]
     hashes: dict[str, Located] = {}
     for content_hash, located in hashed:
         hashes.setdefault(content_hash, located)
@@ -65,16 +75,13 @@ def store_articles(session: Session, batch: Sequence[Located], now: datetime) ->
     for content_hash, located in hashed:
         here = located_ids.get((located.path, located.item))
         if content_hash in known:
-            if here == known[content_hash]:
-                outcome.unchanged += 1
-            else:
-                outcome.duplicate += 1
+            outcome.count("unchanged" if here == known[content_hash] else "duplicate")
         elif hashes[content_hash] is not located:
-            outcome.duplicate += 1
+            outcome.count("duplicate")
         elif here is not None:
-            outcome.changed += 1
+            outcome.count("changed")
         else:
-            outcome.new += 1
+            outcome.count("new")
             new_by_hash[content_hash] = located
     article_ids = _create_articles(session, new_by_hash, now)
     article_ids.update(known)
@@ -191,6 +198,25 @@ def archive_span(session: Session, *, published_since: datetime) -> ArchiveSpan:
     ).one()
     total, period, oldest, latest = row
     return ArchiveSpan(total, int(period or 0), oldest, latest)
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who a version is: its article's database id and stable uid, its own id."""
+
+    article_id: int
+    uid: str
+    version_id: int
+
+
+def identities(session: Session, hashes: Iterable[str]) -> dict[str, Identity]:
+    """content hash -> the archived version's identity, for those of `hashes` archived."""
+    rows = session.execute(
+        select(VERSIONS.c.content_hash, ARTICLES.c.id, ARTICLES.c.uid, VERSIONS.c.id)
+        .join(ARTICLES, ARTICLES.c.id == VERSIONS.c.article_id)
+        .where(VERSIONS.c.content_hash.in_(list(hashes)))
+    )
+    return {key: Identity(article_id, uid, version_id) for key, article_id, uid, version_id in rows}
 
 
 def count_articles(session: Session) -> int:

@@ -115,3 +115,33 @@ def count_matching_hits(
 
 def count_hits(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(HITS)) or 0
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleHit:
+    """A hit as the article it belongs to lists it."""
+
+    rule: str
+    matched_at: datetime
+    backfill: bool
+    spans: tuple[Span, ...]  # in the version that matched
+
+
+def hits_of_articles(session: Session, article_ids: Collection[int]) -> dict[int, list[ArticleHit]]:
+    """article id -> its hits, by rule name, for each of `article_ids` that has any."""
+    statement = (
+        select(HitRow, RuleRow.name, ArticleVersionRow, *RULE_QUERY)
+        .join(RuleRow, RuleRow.id == HitRow.rule_id)
+        .join(RULE_VERSIONS, RULE_VERSIONS.c.id == HitRow.rule_version_id)
+        .join(ArticleVersionRow, ArticleVersionRow.id == HitRow.article_version_id)
+        .where(HitRow.article_id.in_(list(article_ids)))
+        .order_by(RuleRow.name)
+    )
+    found: dict[int, list[ArticleHit]] = {}
+    for row in session.execute(statement):
+        hit = row.HitRow
+        spans = highlight(row.ArticleVersionRow, [row])
+        found.setdefault(hit.article_id, []).append(
+            ArticleHit(row.name, hit.matched_at, hit.backfill, spans)
+        )
+    return found

@@ -307,3 +307,43 @@ class DaemonRow(Base):
     beat_every_s: Mapped[float] = mapped_column()
     next_runs: Mapped[dict[str, Any]] = mapped_column(JSON)  # job -> ISO time of its next run
     reload_error: Mapped[str | None] = mapped_column(Text)
+
+
+class SourceRow(Base):
+    """A feed source's polling state, kept across restarts: conditional GET validators, when it
+    was fetched, when it last brought something new, its failures and its next fetch."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    url: Mapped[str] = mapped_column(Text)  # the validators below belong to this URL
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ok_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    new_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failures: Mapped[int] = mapped_column(Integer, server_default="0")
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_fetch_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    entries: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+class SourceEntryRow(Base):
+    """An entry a source's feed carried, by a hash of its key (id or link), with a digest of
+    what the feed said of it: an entry unchanged since the last poll is not handled again."""
+
+    __tablename__ = "source_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(100))
+    key_hash: Mapped[str] = mapped_column(String(64))
+    digest: Mapped[str] = mapped_column(String(64))
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("source", "key_hash", name="uq_source_entries_source_key_hash"),
+        Index("ix_source_entries_source_seen_at", "source", "seen_at"),
+    )

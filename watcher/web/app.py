@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -22,6 +22,8 @@ from watcher.feeds.text import xml_safe
 from watcher.metrics import ArchiveCollector, Metrics
 from watcher.rules import RuleSet
 from watcher.services import Services
+from watcher.sources.api import ARTICLES_PATH, Intake, api_routes
+from watcher.sources.settings import SourceConfig
 from watcher.web.cursor import BadCursor
 from watcher.web.views import Views, WebContext, archive_snapshot, format_time
 
@@ -40,13 +42,20 @@ SECURITY_HEADERS = {
 
 
 class ReadOnly:
-    """Anything but GET and HEAD is 405, on every path: the server changes nothing."""
+    """Anything but GET and HEAD is 405, on every path but `routed` ones, whose methods are
+    left to their routes: the intake API's path, whose one route takes POST alone when the
+    API is on, and which does not exist (404) when it is off. Nothing else changes anything."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, routed: frozenset[str] = frozenset()) -> None:
         self.app = app
+        self.routed = routed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] not in READ_METHODS:
+        if (
+            scope["type"] == "http"
+            and scope["method"] not in READ_METHODS
+            and scope["path"] not in self.routed
+        ):
             response = PlainTextResponse(
                 "Method Not Allowed", status_code=405, headers={"Allow": "GET, HEAD"}
             )
@@ -108,14 +117,26 @@ def build_app(
     health_timeout_s: float = 3.0,
     page_size: int = 50,
     reload_error: Callable[[], str | None] = lambda: None,
+    sources: Callable[[], Sequence[SourceConfig]] | None = None,
+    intake: Intake | None = None,
 ) -> Starlette:
-    """The web app over `services`; `ruleset` may be a callable that returns the current rules.
-    Pages list `page_size` hits at a time; /healthz reports `reload_error()` (the daemon's)."""
+    """The web app over `services`; `ruleset` may be a callable that returns the current rules,
+    `sources` one that returns the feed sources in force (default: the config's). Pages list
+    `page_size` hits at a time; /healthz reports `reload_error()` (the daemon's). With
+    `intake`, POST /api/articles takes articles in."""
     metrics = metrics or Metrics.create(CollectorRegistry())
-    metrics.registry.register(ArchiveCollector(lambda: archive_snapshot(services)))
+    feed_sources = sources or (lambda: services.config.sources)
+    metrics.registry.register(ArchiveCollector(lambda: archive_snapshot(services, feed_sources)))
     rules = ruleset if callable(ruleset) else (lambda: ruleset)
     context = WebContext(
-        services, rules, metrics, _templates(), health_timeout_s, page_size, reload_error
+        services,
+        rules,
+        metrics,
+        _templates(),
+        health_timeout_s,
+        page_size,
+        reload_error,
+        feed_sources,
     )
     views = Views(context)
     gzip = [Middleware(GZipMiddleware, minimum_size=500)]
@@ -130,9 +151,14 @@ def build_app(
         Route("/metrics", views.metrics, middleware=gzip),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
+    if intake is not None:
+        routes[:0] = api_routes(intake)
     return Starlette(
         routes=routes,
-        middleware=[Middleware(SecureAndCount, metrics=metrics), Middleware(ReadOnly)],
+        middleware=[
+            Middleware(SecureAndCount, metrics=metrics),
+            Middleware(ReadOnly, routed=frozenset({ARTICLES_PATH})),
+        ],
         exception_handlers={
             BadCursor: views.bad_cursor,
             404: views.not_found,

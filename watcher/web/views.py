@@ -6,7 +6,7 @@ import gzip
 import hashlib
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from email.utils import formatdate, parsedate_to_datetime
@@ -32,6 +32,8 @@ from watcher.model import Span
 from watcher.percolator.highlight import mark_all
 from watcher.rules import Rule, RuleSet
 from watcher.services import Services
+from watcher.sources.health import healths
+from watcher.sources.settings import SourceConfig
 from watcher.store.articles import count_articles
 from watcher.store.feeds import ArticlePage, article_page, check_database
 from watcher.store.hits import count_hits
@@ -65,6 +67,7 @@ class WebContext:
     page_size: int
     # The daemon's own state for /healthz: its last reload error, if any.
     reload_error: Callable[[], str | None] = lambda: None
+    sources: Callable[[], Sequence[SourceConfig]] = tuple
 
 
 def format_time(value: datetime | None) -> str:
@@ -74,9 +77,12 @@ def format_time(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def archive_snapshot(services: Services) -> ArchiveSnapshot | None:
-    """The database's counts for /metrics; None when it does not answer (or, like /healthz
-    says, its SQLite file is gone: the open connection would still read the deleted file)."""
+def archive_snapshot(
+    services: Services, sources: Callable[[], Sequence[SourceConfig]] = tuple
+) -> ArchiveSnapshot | None:
+    """The database's counts (and the health of `sources()`) for /metrics; None when it
+    does not answer (or, like /healthz says, its SQLite file is gone: the open connection
+    would still read the deleted file)."""
     if _sqlite_file_gone(services):
         log.warning("metrics: the SQLite database file is gone")
         return None
@@ -89,6 +95,7 @@ def archive_snapshot(services: Services) -> ArchiveSnapshot | None:
                 ingest_errors=count_errors(session),
                 last_scan_at=None if scan is None else scan.finished_at,
                 last_scan_seconds=None if scan is None else scan.summary.seconds,
+                sources=healths(session, sources(), services.clock()),
             )
     except SQLAlchemyError as exc:
         log.warning("metrics: the database did not answer: %s", exc.__class__.__name__)
@@ -195,9 +202,11 @@ class Views:
     def index(self, request: Request) -> Response:
         before = _before(request)
         ruleset = self.context.rules()
-        with self.context.services.sessions() as session:
+        services = self.context.services
+        with services.sessions() as session:
             stats = rule_stats(session)
             page = hit_page(session, None, before, self.context.page_size)
+            sources = healths(session, self.context.sources(), services.clock())
         specs = plan_feeds(ruleset)
         values = {
             "rules": [(rule, stats.get(rule.name)) for rule in ruleset.rules if rule.enabled],
@@ -205,6 +214,7 @@ class Views:
             "tag_feeds": [spec for spec in specs if spec.kind == "tag"],
             "feeds": specs,
             "opml": f"/feeds/{OPML_NAME}",
+            "sources": sources,
             **_hit_list(page, ruleset, "/", before),
         }
         return self._page("index.html", values)

@@ -40,7 +40,7 @@ def make_engine(url: str) -> Engine:
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     busy_timeout_s = sqlite_busy_timeout_s(parsed)
-    # Passed as connect_args too, or SQLAlchemy's default would override the URL's timeout.
+    # connect_args win over the URL's query, so they carry the URL's own timeout.
     engine = create_engine(url, connect_args={"timeout": busy_timeout_s}, hide_parameters=True)
     event.listen(engine, "connect", _sqlite_pragmas(round(busy_timeout_s * 1000)))
     return engine

@@ -194,9 +194,12 @@ def test_files_changed_at_the_moment_they_are_read(
     assert listed_errors(project, database_url) == {
         f"{hazard.name}.txt": hazard.error for hazard in HAZARDS if hazard.error
     }
+    ends = [hazard.ends for hazard in HAZARDS if hazard.ends is not None]
+    meanwhile = scan()  # the writers have only just finished: their files wait to settle
+    assert added_up(meanwhile) == len(ends)
+    assert meanwhile.errors == len(listed_errors(project, database_url))
     time_passes(seeds)
     second = scan()
-    ends = [hazard.ends for hazard in HAZARDS if hazard.ends is not None]
     assert added_up(second) == len(ends)
     assert listed_errors(project, database_url) == {}
     assert seen_files(sessions) == {name for name, _ in ends}  # a deleted file is forgotten

@@ -284,6 +284,12 @@ UNUSABLE_URLS = [
         "postgresql+psycopg://user@host/db",
         id="unknown-driver",
     ),
+    pytest.param(
+        "sqlite:///var/w.db?timeout=soon",
+        "timeout=soon is not a number of seconds — give how long watcher waits for another "
+        'program\'s lock on the database, e.g. "sqlite:///var/watcher.db?timeout=60"',
+        id="sqlite-timeout-not-seconds",
+    ),
 ]
 
 

@@ -251,7 +251,9 @@ def usable_database_url(value: str) -> str:
     backend, _, driver = scheme.partition("+")
     if backend not in ("sqlite", "postgres", "postgresql"):
         raise ValueError(f"{written} is not a database watcher supports — write {_URL_FORMS}")
-    if backend != "sqlite":
+    if backend == "sqlite":
+        _check_sqlite_timeout(url.query.get("timeout"))
+    else:
         url = url.set(drivername=f"postgresql+{driver or 'psycopg'}")
     try:
         dialect = url.get_dialect()
@@ -271,6 +273,22 @@ def usable_database_url(value: str) -> str:
     if url.drivername == scheme:
         return value
     return url.render_as_string(hide_password=False)
+
+
+def _check_sqlite_timeout(value: str | tuple[str, ...] | None) -> None:
+    """`?timeout=SECONDS` in a SQLite URL: how long a write waits for another program's lock."""
+    if value is None:
+        return
+    written = value if isinstance(value, str) else value[-1]
+    try:
+        seconds = float(written)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise ValueError(
+            f"timeout={written} is not a number of seconds — give how long watcher waits for "
+            'another program\'s lock on the database, e.g. "sqlite:///var/watcher.db?timeout=60"'
+        )
 
 
 def resolve_sqlite_url(url: str, root: Path) -> str:

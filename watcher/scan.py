@@ -120,7 +120,9 @@ def run_scan(
     found, unreadable = _discover(settings.seeds_dir)
     altered = [f for f in found if known.get(f.key) != f.fingerprint]
     todo = [f for f in altered if _settled(f, settings, started_at)]
-    waiting = len(altered) - len(todo)
+    # A failing file still being written stays counted with the errors (`watcher errors`
+    # lists it until it reads cleanly), not as waiting too.
+    waiting = len({f.key for f in altered} - {f.key for f in todo} - failing)
     todo += [f for f in found if f.key in failing and known.get(f.key) == f.fingerprint]
     # A failing file left as it was is counted with the errors, not as unchanged.
     unchanged = sum(known.get(f.key) == f.fingerprint and f.key not in failing for f in found)

@@ -133,21 +133,29 @@ def archive_name(relative: str) -> str:
 
 
 def read_found(found: FoundFile, limit: int) -> bytes:
-    """The bytes of a file found by `discover`, checking that what was opened is the file
-    that was found: a file swapped for a link to somewhere else since (or for a FIFO, or
-    grown past `limit`) is refused, and read again at the next scan."""
+    """The bytes of a file found by `discover`, checking that what was read is the file as it
+    was found: a file swapped for a link to somewhere else since (or for a FIFO), or written
+    to since it was found or while it was read (half an edit is not an article), is refused,
+    and read again at the next scan."""
     with open(found.path, "rb") as handle:
         opened = os.fstat(handle.fileno())
         if not stat.S_ISREG(opened.st_mode) or opened.st_ino != found.fingerprint.inode:
             raise FileChangedError(
                 "the file was replaced while being read; it is read again at the next scan"
             )
-        data = handle.read(limit + 1)
-    if len(data) > limit:
+        data = handle.read(limit + 1)  # never more: the file may be growing without end
+        read = os.fstat(handle.fileno())
+    if not (_as_found(found, opened) and _as_found(found, read) and len(data) == read.st_size):
         raise FileChangedError(
-            f"the file grew past scan.max_file_size ({limit:,} bytes) while being read"
+            "the file changed while being read (is it still being written?); it is read "
+            "again at the next scan"
         )
     return data
+
+
+def _as_found(found: FoundFile, now: os.stat_result) -> bool:
+    """Whether a file's size and modification time are still those it was found with."""
+    return (now.st_size, now.st_mtime_ns) == (found.fingerprint.size, found.fingerprint.mtime_ns)
 
 
 def read_named_file(path: Path, limit: int) -> bytes:

@@ -86,21 +86,40 @@ class WatcherGroup(click.Group):
             state = ctx.find_object(CliState)
             if state is not None and state.debug:
                 raise
-            failure = error if isinstance(error, WatcherError) else database_failure(error)
-            raise ReportedError(failure) from error
+            if isinstance(error, WatcherError):
+                raise ReportedError(error) from error
+            database = None if state is None else state.loaded_database_url()
+            raise ReportedError(database_failure(error, database)) from error
 
 
-def database_failure(error: Exception) -> WatcherError:
+def database_failure(error: Exception, database_url: str | None = None) -> WatcherError:
     """A database error as one line: what the server said, never the statement or the values
     (they hold article text)."""
+    from sqlalchemy.engine import make_url  # noqa: PLC0415
+
     from watcher.errors import StoreError  # noqa: PLC0415
 
+    if _sqlite_busy(error):
+        where = make_url(database_url).database if database_url else "the SQLite database"
+        return StoreError(
+            f"{where}: locked by another program for longer than watcher waits — let that "
+            "program finish and run again (to wait longer, add ?timeout=SECONDS to "
+            "database_url); what was committed is kept, and the next run goes on from there"
+        )
     reason = str(getattr(error, "orig", None) or error.__class__.__name__).strip().splitlines()
     first = reason[0] if reason else error.__class__.__name__
     return StoreError(
         f"the database failed: {first} — check that it is up and not full (database_url);"
         " what was committed is kept, and the next run goes on from there"
     )
+
+
+def _sqlite_busy(error: Exception) -> bool:
+    """Whether SQLite gave up waiting for another connection's lock (SQLITE_BUSY)."""
+    import sqlite3  # noqa: PLC0415
+
+    code = getattr(getattr(error, "orig", None), "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF == sqlite3.SQLITE_BUSY
 
 
 @click.group(cls=WatcherGroup, context_settings={"help_option_names": ["-h", "--help"]})

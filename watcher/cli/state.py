@@ -62,6 +62,10 @@ class CliState:
         except ConfigNotFound:
             return Config(), RuleSet()
 
+    def loaded_database_url(self) -> str | None:
+        """The configured database, once the config has been loaded (None before)."""
+        return None if self._config is None else self._config.database_url
+
     def ruleset(self) -> RuleSet:
         """The rule files, validated; their paths shown relative to the working directory."""
         from watcher.config import shown_path  # noqa: PLC0415

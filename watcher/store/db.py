@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from sqlalchemy import (
     select,
     table,
 )
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,31 +27,44 @@ from watcher.store.locks import job_lock
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 VERSION_TABLE = "alembic_version"
-BUSY_TIMEOUT_MS = 30_000
+BUSY_TIMEOUT_S = 30.0
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets its folder created, WAL and a busy timeout."""
+    """An engine for `url`; SQLite gets its folder created, WAL and a busy timeout (the URL's
+    `?timeout=SECONDS`, else 30 s: how long a write waits for another program's lock)."""
     parsed = make_url(url)
     # hide_parameters: an error message must never carry the values (article text) it sent.
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, hide_parameters=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(
-        url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, hide_parameters=True
-    )
-    event.listen(engine, "connect", _sqlite_pragmas)
+    busy_timeout_s = sqlite_busy_timeout_s(parsed)
+    # connect_args win over the URL's query, so they carry the URL's own timeout.
+    engine = create_engine(url, connect_args={"timeout": busy_timeout_s}, hide_parameters=True)
+    event.listen(engine, "connect", _sqlite_pragmas(round(busy_timeout_s * 1000)))
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def sqlite_busy_timeout_s(url: URL) -> float:
+    """The seconds a write to this SQLite database waits for another program's lock; the
+    config has checked that a `timeout` in the URL is a number."""
+    value = url.query.get("timeout")
+    if value is None:
+        return BUSY_TIMEOUT_S
+    return float(value if isinstance(value, str) else value[-1])
+
+
+def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
+    def set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return set_pragmas
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -28,6 +28,9 @@ COMPILED_QUERIES = 4096
 # marks (a word a 10 MB article repeats a million times must not make every display slow).
 TEXT_LIMIT = 200_000
 MAX_SPANS = 200
+# Articles kept analyzed: a feed build shows one article in its rules' feeds, its tags'
+# and `all`, one after the other.
+ANALYZED_ARTICLES = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,14 @@ def _leaves(rule: RuleQuery) -> tuple[Leaf, ...]:
     return positive_leaves(compiled.root)
 
 
+@lru_cache(maxsize=ANALYZED_ARTICLES)
+def _analyzed(texts: Texts) -> AnalyzedArticle:
+    """An article analyzed once for the rules of every feed it is shown in (the analysis
+    keeps no memo keyed by object ids, so it may outlive any query)."""
+    shown = {name: getattr(texts, name)[:TEXT_LIMIT] for name in TEXT_FIELDS}
+    return AnalyzedArticle.from_texts(**shown)
+
+
 def spans_of(texts: Texts, rules: Iterable[RuleQuery]) -> tuple[Span, ...]:
     """Where the words of these rules' queries occur in the article, sorted, once each:
     the spans of the hits these rules recorded on this version (the first MAX_SPANS of
@@ -67,8 +78,7 @@ def spans_of(texts: Texts, rules: Iterable[RuleQuery]) -> tuple[Span, ...]:
     leaves = {id(leaf): leaf for rule in set(rules) for leaf in _leaves(rule)}
     if not leaves:
         return ()
-    shown = {name: getattr(texts, name)[:TEXT_LIMIT] for name in TEXT_FIELDS}
-    context = ArticleContext(AnalyzedArticle.from_texts(**shown))
+    context = ArticleContext(_analyzed(texts))
     return _first_of_each_field(collect_spans(tuple(leaves.values()), context))
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from itertools import accumulate
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -39,7 +38,7 @@ _Forms = tuple[tuple[str, str], ...]
 _Tokenized = tuple[list[str], list[str], list[tuple[int, int]]]
 
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
-_ASCII_LOWER_SPLIT = re.compile(r"([a-z0-9]+)")
+_ASCII_LOWER_WORD = re.compile(r"[a-z0-9]+")
 _ASCII_PATTERN = re.compile(r"[A-Za-z0-9*?]+")
 # Runs that may hold words: ASCII letters and digits, or any non-ASCII character.
 _RUN = re.compile(r"[0-9A-Za-z\x80-\U0010ffff]+")
@@ -214,16 +213,14 @@ def _positions(terms: list[str]) -> dict[str, list[int]]:
 class AnalyzedField:
     """One field's text analyzed once; everything else is computed on demand and memoized.
 
-    On ASCII text one `re.split` gives the terms (every other part) and, summed up only
-    when a span is needed, the offsets of every token, without a second tokenizing pass.
+    On ASCII text one `findall` over the lower-cased text gives the terms; the offsets of
+    the tokens (needed only to highlight) come from a second pass when first asked for.
     """
 
     __slots__ = (
-        "_ends",
         "_maps",
         "_occurrences",
         "_offsets",
-        "_parts",
         "_raw",
         "_raw_set",
         "term_set",
@@ -235,12 +232,8 @@ class AnalyzedField:
         self.text = text
         self._raw: list[str] | None = None
         self._offsets: list[tuple[int, int]] | None = None
-        self._parts: list[str] | None = None
-        self._ends: list[int] | None = None
         if text.isascii():
-            # separator, term, separator, ..., term, separator
-            self._parts = _ASCII_LOWER_SPLIT.split(text.lower())
-            self.terms: list[str] = self._parts[1::2]
+            self.terms: list[str] = _ASCII_LOWER_WORD.findall(text.lower())
         else:
             self.terms, self._raw, self._offsets = _tokenize_general(text, _RUN)
         self.term_set: frozenset[str] = frozenset(self.terms)
@@ -265,34 +258,21 @@ class AnalyzedField:
     def set_for(self, case_sensitive: bool) -> frozenset[str]:
         return self.raw_set() if case_sensitive else self.term_set
 
-    def _boundaries(self) -> list[int]:
-        """Running ends of the split parts: token i is `[ends[2i], ends[2i+1])`."""
-        if self._ends is None:
-            self._ends = list(accumulate(map(len, self._parts or ())))
-        return self._ends
-
     def offsets(self) -> list[tuple[int, int]]:
-        """`[start, end)` in `text` of every token, by position."""
+        """`[start, end)` in `text` of every token, by position (lower-casing ASCII moves
+        nothing, so the words of the text itself are the tokens)."""
         if self._offsets is None:
-            ends = self._boundaries()
-            self._offsets = list(zip(ends[0::2], ends[1::2], strict=False))  # ends: one extra
+            self._offsets = [match.span() for match in _ASCII_WORD.finditer(self.text)]
         return self._offsets
 
     def offset_at(self, position: int) -> tuple[int, int]:
         """`[start, end)` of the token at `position` (folded and unfolded tokens align)."""
-        if self._offsets is not None:
-            return self._offsets[position]
-        ends = self._boundaries()
-        return ends[2 * position], ends[2 * position + 1]
+        return self.offsets()[position]
 
     def offsets_of(self, term: str, case_sensitive: bool = False) -> list[tuple[int, int]]:
         """`[start, end)` of every occurrence of one term, in position order."""
-        positions = self.positions_of(term, case_sensitive)
-        if self._offsets is not None:
-            offsets = self._offsets
-            return [offsets[p] for p in positions]
-        ends = self._boundaries()
-        return [(ends[2 * p], ends[2 * p + 1]) for p in positions]
+        offsets = self.offsets()
+        return [offsets[p] for p in self.positions_of(term, case_sensitive)]
 
     def positions(self, case_sensitive: bool = False) -> dict[str, list[int]]:
         """Term -> its token positions, ascending: the whole map, made once."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import click
 from pydantic import BaseModel
 from support import REPO
@@ -56,3 +58,11 @@ def test_the_lazy_command_list_says_what_each_command_says_of_itself() -> None:
         command = cli.get_command(context, name)
         assert command is not None
         assert command.get_short_help_str(limit=200) == short, name
+
+
+def test_every_test_the_guarantees_name_exists() -> None:
+    guarantees = README.split("## Guarantees", 1)[1].split("\n## ", 1)[0]
+    named = re.findall(r"`(tests/[^`]+)`", guarantees)
+    assert len(named) >= 10
+    missing = [path for path in named if not (REPO / path).exists()]
+    assert not missing, f"README names tests that do not exist: {missing}"

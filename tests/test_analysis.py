@@ -170,6 +170,24 @@ def test_positions_and_offsets_of_one_term(text: str) -> None:
     assert field.positions()["libya"] == [0, 2, 4]
 
 
+ASCII_TEXT = st.text(alphabet="aAbB09 _-'.\n", max_size=60)
+
+
+@given(ASCII_TEXT, st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_one_words_offsets_are_the_offsets_of_its_positions(
+    text: str, case_sensitive: bool
+) -> None:
+    """Offsets of one word come from a search for it alone before any offsets are made;
+    they must be those of its token positions."""
+    field = AnalyzedField(text)
+    terms = set(field.terms_for(case_sensitive))
+    searched = {term: field.offsets_of(term, case_sensitive) for term in terms}
+    every = field.offsets()
+    for term, offsets in searched.items():
+        assert offsets == [every[p] for p in field.positions_of(term, case_sensitive)]
+
+
 def test_empty_field() -> None:
     field = AnalyzedField("")
     assert field.terms == []

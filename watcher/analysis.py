@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -199,6 +200,14 @@ def _scan(terms: list[str], term: str) -> list[int]:
         return found
 
 
+@lru_cache(maxsize=4096)
+def _word_pattern(term: str, case_sensitive: bool) -> re.Pattern[str]:
+    """A term as a whole token of ASCII text: a run of letters and digits equal to it (in
+    any case unless `case_sensitive`), the tokens `_ASCII_WORD` cuts."""
+    flags = 0 if case_sensitive else re.IGNORECASE | re.ASCII
+    return re.compile(rf"(?<![A-Za-z0-9]){re.escape(term)}(?![A-Za-z0-9])", flags)
+
+
 def _positions(terms: list[str]) -> dict[str, list[int]]:
     positions: dict[str, list[int]] = {}
     for i, term in enumerate(terms):
@@ -214,7 +223,8 @@ class AnalyzedField:
     """One field's text analyzed once; everything else is computed on demand and memoized.
 
     On ASCII text one `findall` over the lower-cased text gives the terms; the offsets of
-    the tokens (needed only to highlight) come from a second pass when first asked for.
+    the tokens (needed only to highlight) come from a second pass when first asked for, and
+    those of one word from a search for that word alone (a snippet marks a few words).
     """
 
     __slots__ = (
@@ -271,6 +281,10 @@ class AnalyzedField:
 
     def offsets_of(self, term: str, case_sensitive: bool = False) -> list[tuple[int, int]]:
         """`[start, end)` of every occurrence of one term, in position order."""
+        if self._offsets is None and self.text.isascii():
+            return [
+                match.span() for match in _word_pattern(term, case_sensitive).finditer(self.text)
+            ]
         offsets = self.offsets()
         return [offsets[p] for p in self.positions_of(term, case_sensitive)]
 

@@ -271,8 +271,7 @@ def test_connections_terminated_in_a_scan_and_a_digest_send_lose_and_repeat_noth
                 what="a digest send cut short",
             )
         # ... and every connection ended while the mail server takes a message (the job's
-        # lock among them: the alerts go on, and end with an error line).
-        failed = daemon.log.count(FAILED.format(job="alerts"))
+        # lock among them): the alerts go on.
         ended: list[int] = []
         next_one = len(smtpd.accepted) + 1
 
@@ -289,11 +288,6 @@ def test_connections_terminated_in_a_scan_and_a_digest_send_lose_and_repeat_noth
         )
         smtpd.handler.on_accept = None
         assert ended[0] > 0
-        daemon.eventually(
-            lambda: daemon.log.count(FAILED.format(job="alerts")) > failed,
-            within=PHASE_S,
-            what="the send whose connections were ended said so",
-        )
     finally:
         daemon.kill()
 

@@ -23,6 +23,7 @@ from watcher.daemon.work import Work
 from watcher.errors import ConfigError
 from watcher.metrics import Metrics
 from watcher.sources.settings import SourceConfig
+from watcher.store.db import make_engine, make_sessionmaker
 from watcher.store.digests import add_digest, sync_subscribers
 from watcher.store.sources import SourceState, save_state
 
@@ -208,3 +209,22 @@ def test_each_source_is_polled_when_its_state_says(schedule: Schedule) -> None:
     assert again[SOURCE_PREFIX + "new"] == now + timedelta(minutes=1)  # never a loop
     assert again[SOURCE_PREFIX + "due"] == now + timedelta(minutes=3)
     assert left == [SOURCE_PREFIX + "due"]
+
+
+def test_sources_on_a_failing_database_are_one_log_line_without_the_sql(
+    schedule: Schedule, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with_sources(schedule)
+    state = schedule.work.current.state
+    empty = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")  # no tables: every query fails
+    services = dataclasses.replace(state.services, engine=empty, sessions=make_sessionmaker(empty))
+    schedule.work.current.swap(dataclasses.replace(state, services=services))
+    try:
+        with caplog.at_level(logging.ERROR, logger="watcher.daemon.scheduler"):
+            assert schedule._source_states(["new"]) is None
+    finally:
+        empty.dispose()
+    [record] = caplog.records
+    assert record.getMessage() == (
+        "sources: the database did not answer (no such table: sources); polls wait a minute"
+    )

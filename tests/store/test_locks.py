@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 from watcher.store.db import make_engine
 from watcher.store.locks import DaemonRunning, daemon_lock, job_lock
@@ -57,3 +59,29 @@ def test_watchers_in_two_schemas_of_one_postgresql_database_do_not_share_locks(
     finally:
         first.dispose()
         second.dispose()
+
+
+def test_a_job_whose_lock_connection_was_terminated_ends_as_it_ran(postgres_url: str) -> None:
+    """An operator ends the lock's session (`pg_terminate_backend`) while the job runs: the
+    server released the lock with it, so the job's end raises nothing and the lock is free."""
+    app = f"lock-test-{uuid.uuid4().hex[:8]}"
+    url = make_url(postgres_url).update_query_dict({"application_name": app})
+    engine = make_engine(url.render_as_string(hide_password=False))
+    operator = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    try:
+        with job_lock(engine, "scan", wait=False) as held:
+            assert held
+            with operator.connect() as connection:
+                ended = connection.execute(
+                    sa.text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE application_name = :app"
+                    ),
+                    {"app": app},
+                ).scalars()
+                assert list(ended) == [True]
+        with job_lock(engine, "scan", wait=False) as again:
+            assert again
+    finally:
+        engine.dispose()
+        operator.dispose()

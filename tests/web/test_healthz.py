@@ -1,14 +1,19 @@
-"""/healthz reports the seeds folder beside the database: 503 while seeds_dir cannot be read."""
+"""/healthz reports the seeds folder beside the database: 503 while seeds_dir cannot be read;
+a page while the database fails is a 503 page, and one log line."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
 import shutil
 from pathlib import Path
 
+import pytest
 from web.desk import open_desk
 from web.live import LiveServer
 
+from watcher.store.db import make_engine, make_sessionmaker
 from watcher.web import build_app
 
 
@@ -58,3 +63,21 @@ def test_healthz_and_metrics_agree_when_the_sqlite_file_is_removed(tmp_path: Pat
         moved.rename(database)
         assert live.request("/healthz").status == 200
         assert "watcher_database_up 1.0" in live.request("/metrics").text
+
+
+def test_a_page_while_the_database_fails_is_503_and_one_log_line_without_the_sql(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    empty = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")  # no tables: every query fails
+    with open_desk(tmp_path / "project", f"sqlite:///{tmp_path / 'w.db'}") as desk:
+        services = dataclasses.replace(
+            desk.services, engine=empty, sessions=make_sessionmaker(empty)
+        )
+        with (
+            caplog.at_level(logging.WARNING, logger="watcher.web.views"),
+            LiveServer(build_app(services, desk.ruleset)) as live,
+        ):
+            assert live.request("/").status == 503
+    empty.dispose()
+    [record] = [r for r in caplog.records if r.name == "watcher.web.views"]
+    assert record.getMessage() == "/: the database did not answer: no such table: hits"

@@ -35,6 +35,7 @@ from watcher.logs import LogFormat, configure_logging
 from watcher.metrics import Metrics
 from watcher.services import build_services
 from watcher.sources.api import api_tokens
+from watcher.store.db import database_reason
 from watcher.store.locks import daemon_lock
 from watcher.web import build_app
 from watcher.web.intake import make_intake
@@ -166,5 +167,5 @@ def _stop(
     try:
         work.forget()
     except SQLAlchemyError as error:  # the heartbeat left behind is shown as stale
-        log.warning("could not remove this daemon's heartbeat: %s", error)
+        log.warning("could not remove this daemon's heartbeat: %s", database_reason(error))
     log.info("stopped")

@@ -36,6 +36,7 @@ from watcher.errors import WatcherError
 from watcher.schedule import previous_time
 from watcher.sources.health import FIRST_RETRY
 from watcher.sources.settings import SourceConfig
+from watcher.store.db import database_reason
 from watcher.store.digests import digest_history
 from watcher.store.sources import SourceState, load_states
 
@@ -66,9 +67,10 @@ def guarded(name: str, job: Callable[..., object]) -> Callable[..., None]:
         try:
             job(*args)
         except SQLAlchemyError as error:
-            reason = " ".join(str(getattr(error, "orig", None) or error).split())
             log.error(
-                "%s: the database did not answer (%s); the next run tries again", name, reason
+                "%s: the database did not answer (%s); the next run tries again",
+                name,
+                database_reason(error),
             )
         except WatcherError as error:
             log.error("%s failed: %s", name, error)
@@ -212,7 +214,10 @@ class Schedule:
             with self.work.current.state.services.sessions() as session:
                 return load_states(session, names)
         except SQLAlchemyError as error:
-            log.error("sources: the database did not answer (%s); polls wait a minute", error)
+            log.error(
+                "sources: the database did not answer (%s); polls wait a minute",
+                database_reason(error),
+            )
             return None
 
     def beat(self) -> None:

@@ -31,6 +31,7 @@ from watcher.articles.json_ import ARTICLE_KEYS, FieldError, article_from_item, 
 from watcher.errors import ConfigError, IngestError
 from watcher.model import Article
 from watcher.sources.openapi import openapi_document
+from watcher.store.db import database_reason
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,7 @@ def api_routes(intake: Intake) -> list[Route]:
         except Problem as problem:
             return problem.response()
         except SQLAlchemyError as exc:
-            log.warning("%s: the database did not answer: %s", ARTICLES_PATH, exc)
+            log.warning("%s: the database did not answer: %s", ARTICLES_PATH, database_reason(exc))
             return Problem(
                 503, "Service Unavailable", "the database did not answer; try again later"
             ).response({"Retry-After": "30"})

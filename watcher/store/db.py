@@ -46,6 +46,14 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def database_reason(error: Exception) -> str:
+    """Why the database failed, as one line for a log: the driver's message, without the
+    statement SQLAlchemy appends to its own (a log line must not dump SQL or article text)."""
+    orig = getattr(error, "orig", None)
+    text = str(orig) if orig is not None else str(error).partition("\n")[0]
+    return " ".join(text.split())
+
+
 def sqlite_busy_timeout_s(url: URL) -> float:
     """The seconds a write to this SQLite database waits for another program's lock; the
     config has checked that a `timeout` in the URL is a number."""
@@ -107,9 +115,8 @@ def upgrade(engine: Engine) -> None:
             alembic_config.attributes["connection"] = connection
             command.upgrade(alembic_config, "head")
     except DatabaseError as exc:
-        reason = " ".join(str(exc.orig).split())
         raise StoreError(
-            f"cannot open the database {engine.url!r}: {reason} — check database_url"
+            f"cannot open the database {engine.url!r}: {database_reason(exc)} — check database_url"
         ) from exc
 
 

@@ -18,7 +18,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.exc import DBAPIError
 
 from watcher.errors import ExitCode, WatcherError
 
@@ -110,5 +111,15 @@ def job_lock(engine: Engine, name: str, *, wait: bool) -> Iterator[bool]:
             yield held
         finally:
             if held:
-                connection.execute(select(func.pg_advisory_unlock(key)))
-                connection.commit()
+                _unlock(connection, key)
+
+
+def _unlock(connection: Connection, key: int) -> None:
+    """Release an advisory lock; a session that is gone (terminated, or its server restarted)
+    took the lock with it, and the job that ran under it is not a failure for that."""
+    try:
+        connection.execute(select(func.pg_advisory_unlock(key)))
+        connection.commit()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise

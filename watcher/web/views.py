@@ -35,6 +35,7 @@ from watcher.services import Services
 from watcher.sources.health import healths
 from watcher.sources.settings import SourceConfig
 from watcher.store.articles import count_articles
+from watcher.store.db import database_reason
 from watcher.store.feeds import ArticlePage, article_page, check_database
 from watcher.store.hits import count_hits
 from watcher.store.ingest_errors import count_errors
@@ -322,7 +323,7 @@ class Views:
         return self._page("not_found.html", {"path": request.url.path}, status_code=404)
 
     async def database_down(self, request: Request, exc: Exception) -> Response:
-        log.warning("%s: the database did not answer: %s", request.url.path, exc)
+        log.warning("%s: the database did not answer: %s", request.url.path, database_reason(exc))
         return self._page("unavailable.html", {}, status_code=503)
 
 

@@ -171,7 +171,7 @@ def test_positions_do_not_affect_equality() -> None:
         pytest.param("'hello'", "use double quotes", 1, 1, id="single-quote"),
         pytest.param(
             "auhtor:x",
-            'unknown field "auhtor" — use title, lead, body or source',
+            'unknown field "auhtor" — use title, lead, body, source or source_tag',
             1,
             1,
             id="unknown-field",

@@ -103,8 +103,8 @@ def _check_fields(fields: tuple[Field, ...]) -> int:
     if not fields:
         raise RuleError("fields: give at least one of title, lead, body")
     for name in fields:
-        if name == "source":
-            raise RuleError('fields: "source" is searched only through source: in the query')
+        if name in ("source", "source_tag"):
+            raise RuleError(f'fields: "{name}" is searched only through {name}: in the query')
         if name not in FIELD_BITS:
             raise RuleError(f'fields: unknown field "{name}" — use title, lead or body')
     return field_mask(fields)

@@ -6,7 +6,9 @@ literal prefix, a phrase or proximity group under its rarest word, a conjunction
 its cheapest child only, a disjunction under every branch. A rule indexed under one word
 that needs other words as well also gets a guard, the rarest of those: it becomes a
 candidate only when the article holds both. A rule that can match with none of its words
-(`NOT football`, `a OR NOT b`) is a candidate for every article. Only candidates are
+(`NOT football`, `a OR NOT b`) is a candidate for every article. A source tag
+(`source_tag:mena`) is a key like a word: the article holds it as a marked term
+(`analysis.tag_term`). Only candidates are
 evaluated, each by its compiled test (`compiled.py`). `matching` stops there: a scan needs
 only which rules matched; `match` also finds the spans to highlight.
 """

@@ -3,6 +3,7 @@
 Leaves hold analyzed but unfolded words (NFKC, accents folded, case kept, wildcards kept):
 a word of the query that the analyzer splits (`al-Sarraj`) is already a `Phrase` here. A
 field scope is pushed down onto the leaves; `None` means "the rule's default fields".
+`source_tag:x` is a `Tag` leaf: no text's word, but a tag of the article's source, folded.
 `pos` is the leaf's offset in the query text, for error messages; it takes no part in
 equality, so `parse_query(render(node)) == node`.
 """

@@ -322,9 +322,12 @@ class AnalyzedArticle:
             raise ValueError(f"expected {len(TEXT_FIELDS)} fields, got {len(self.fields)}")
         title, lead, body, source = self.fields
         self.tag_terms = frozenset(tag_term(tag) for tag in source_tags)
-        # The terms of the default fields (all but source), then of every field and the tags.
+        # The terms of the default fields (all but source), then of every field and the tags
+        # (most articles have none: no third set is made for them).
         self.text_terms: frozenset[str] = title.term_set | lead.term_set | body.term_set
-        self.all_terms: frozenset[str] = self.text_terms | source.term_set | self.tag_terms
+        self.all_terms: frozenset[str] = self.text_terms | source.term_set
+        if self.tag_terms:
+            self.all_terms |= self.tag_terms
 
     @classmethod
     def from_texts(

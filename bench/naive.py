@@ -6,7 +6,8 @@ every article. The article text is folded once (NFKC, casefold, accents stripped
 made a space, so that `\\w` is exactly a letter or digit); words are whole runs of
 letters and digits (`\\b`), a phrase is one regex with `\\W+` between its words, a
 proximity group finds each word's matches, turns them into token positions and slides a
-window over them, and every leaf looks only in its fields.
+window over them, and every leaf looks only in its fields. A `source_tag:` is a regex over
+the article's source tags, each whole.
 
 Only what the generated rule sets use is supported: case-insensitive rules over the
 default fields (title, lead, body), with `source:` and other field scopes in the query.
@@ -21,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from watcher.model import Article, Field
-from watcher.query.nodes import And, Near, Node, Not, Or, Phrase, Term
+from watcher.query.nodes import And, Near, Node, Not, Or, Phrase, Tag, Term
 from watcher.query.parse import parse_query
 
 DEFAULT_FIELDS: tuple[Field, ...] = ("title", "lead", "body")
@@ -45,6 +46,11 @@ def word_source(word: str) -> str:
     return rf"\b{body}\b"
 
 
+def tag_source(tag: str) -> str:
+    """One folded query tag as a regex over a whole tag; `*` and `?` as wildcards."""
+    return "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in tag)
+
+
 def phrase_source(words: Sequence[str]) -> str:
     """Adjacent tokens: only non-word characters between them."""
     return r"\W+".join(word_source(w) for w in words)
@@ -53,10 +59,11 @@ def phrase_source(words: Sequence[str]) -> str:
 class FoldedArticle:
     """An article's fields folded once, with token positions computed on demand."""
 
-    __slots__ = ("_starts", "texts")
+    __slots__ = ("_starts", "tags", "texts")
 
     def __init__(self, article: Article) -> None:
         self.texts: dict[Field, str] = {f: fold(article.field_text(f)) for f in ALL_FIELDS}
+        self.tags = tuple(tag.casefold() for tag in article.source_tags)
         self._starts: dict[Field, list[int]] = {}
 
     def token_index(self, field: Field, offset: int) -> int:
@@ -75,6 +82,14 @@ class _Regex:
     def holds(self, article: FoldedArticle) -> bool:
         texts = article.texts
         return any(self.pattern.search(texts[f]) is not None for f in self.fields)
+
+
+@dataclass(frozen=True, slots=True)
+class _Tag:
+    pattern: re.Pattern[str]
+
+    def holds(self, article: FoldedArticle) -> bool:
+        return any(self.pattern.fullmatch(tag) for tag in article.tags)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +136,7 @@ class _None:
         return not self.child.holds(article)
 
 
-_Node = _Regex | _Near | _All | _Any | _None
+_Node = _Regex | _Tag | _Near | _All | _Any | _None
 
 
 def near_window(positions: Sequence[set[int]], slop: int) -> bool:
@@ -163,6 +178,12 @@ def _build(node: Node, fields: tuple[Field, ...]) -> _Node:
         return _Any(tuple(_build(child, fields) for child in node.children))
     if isinstance(node, Not):
         return _None(_build(node.child, fields))
+    if isinstance(node, Tag):
+        return _Tag(re.compile(tag_source(node.text)))
+    return _leaf(node, fields)
+
+
+def _leaf(node: Term | Phrase | Near, fields: tuple[Field, ...]) -> _Node:
     scope = fields if node.field is None else (node.field,)
     if isinstance(node, Term):
         return _Regex(re.compile(word_source(fold(node.text))), scope)

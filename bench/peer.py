@@ -31,6 +31,7 @@ from watcher.query.compile import (
     Matcher,
     Negated,
     PhraseLeaf,
+    TagLeaf,
     WordLeaf,
     WordPattern,
 )
@@ -135,6 +136,8 @@ class Translator:
             return query.boolean_query(
                 [(occur.Must, self._everything), (occur.MustNot, self._node(node.child))]
             )
+        if isinstance(node, TagLeaf):
+            raise Inexpressible("source tags")  # the bench's articles come from no feed
         if node.case_sensitive:
             raise Inexpressible("case-sensitive")
         if isinstance(node, WordLeaf):

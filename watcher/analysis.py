@@ -23,6 +23,9 @@ from typing import NamedTuple
 from watcher.model import TEXT_FIELDS, Article, Field
 
 WILDCARDS = "*?"
+# Marks a source tag among an article's terms: no word starts with it, so a tag never meets
+# a word, and no word's wildcard prefix (which starts with a letter or digit) covers a tag.
+TAG_MARK = "#"
 
 
 class Token(NamedTuple):
@@ -316,29 +319,46 @@ class AnalyzedField:
         return [Token(t, s, e) for t, (s, e) in zip(terms, self.offsets(), strict=True)]
 
 
+def tag_term(tag: str) -> str:
+    """A source tag as an article term (`source_tag:` is case-insensitive)."""
+    return TAG_MARK + tag.casefold()
+
+
 class AnalyzedArticle:
-    """An article analyzed once: one `AnalyzedField` per text field, in `TEXT_FIELDS` order."""
+    """An article analyzed once: one `AnalyzedField` per text field, in `TEXT_FIELDS` order,
+    and its source's tags as terms (`tag_term`) that only `source_tag:` looks for."""
 
-    __slots__ = ("all_terms", "fields", "text_terms")
+    __slots__ = ("all_terms", "fields", "tag_terms", "text_terms")
 
-    def __init__(self, fields: Iterable[AnalyzedField]) -> None:
+    def __init__(self, fields: Iterable[AnalyzedField], source_tags: Iterable[str] = ()) -> None:
         self.fields: tuple[AnalyzedField, ...] = tuple(fields)
         if len(self.fields) != len(TEXT_FIELDS):
             raise ValueError(f"expected {len(TEXT_FIELDS)} fields, got {len(self.fields)}")
         title, lead, body, source = self.fields
-        # The terms of the default fields (all but source), then of every field.
+        self.tag_terms = frozenset(tag_term(tag) for tag in source_tags)
+        # The terms of the default fields (all but source), then of every field and the tags
+        # (most articles have none: no third set is made for them).
         self.text_terms: frozenset[str] = title.term_set | lead.term_set | body.term_set
         self.all_terms: frozenset[str] = self.text_terms | source.term_set
+        if self.tag_terms:
+            self.all_terms |= self.tag_terms
 
     @classmethod
     def from_texts(
-        cls, *, title: str = "", lead: str = "", body: str = "", source: str = ""
+        cls,
+        *,
+        title: str = "",
+        lead: str = "",
+        body: str = "",
+        source: str = "",
+        source_tags: Iterable[str] = (),
     ) -> AnalyzedArticle:
-        return cls(AnalyzedField(t) for t in (title, lead, body, source))
+        return cls((AnalyzedField(t) for t in (title, lead, body, source)), source_tags)
 
     @classmethod
     def from_article(cls, article: Article) -> AnalyzedArticle:
-        return cls(AnalyzedField(article.field_text(name)) for name in TEXT_FIELDS)
+        fields = (AnalyzedField(article.field_text(name)) for name in TEXT_FIELDS)
+        return cls(fields, article.source_tags)
 
     def field(self, name: Field) -> AnalyzedField:
         return self.fields[TEXT_FIELDS.index(name)]

@@ -15,7 +15,13 @@ TEXT_FIELDS: tuple[Field, ...] = ("title", "lead", "body", "source")
 
 @dataclass(frozen=True, slots=True)
 class Article:
-    """One article as a reader produced it; `published` is always timezone-aware."""
+    """One article as a reader produced it; `published` is always timezone-aware.
+
+    `tags` are the article's own (front matter, a posted article's); `source_tags` those of
+    the feed source it came from (none for the folder and the API), searched through
+    `source_tag:` in a query. Neither identity hash holds `source_tags`: a file's stays what
+    it was, and a feed entry's story is one article whichever source carried it.
+    """
 
     title: str
     lead: str
@@ -24,6 +30,7 @@ class Article:
     published: datetime
     url: str | None = None
     tags: tuple[str, ...] = field(default=())
+    source_tags: tuple[str, ...] = field(default=())
 
     def field_text(self, name: Field) -> str:
         text: str = getattr(self, name)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +149,34 @@ def test_naive_and_percolator_agree_on_edge_queries() -> None:
         assert sorted(percolator.match(article)) == expected, article.title
         matched += len(expected)
     assert matched > 0
+
+
+SOURCE_TAGS = ((), ("mena",), ("world", "mena"), ("world",))
+TAG_QUERIES = (
+    "oil source_tag:mena",
+    "source_tag:m*",
+    "said -source_tag:world",
+    "source_tag:(gulf OR wor?d) bank*",
+)
+
+
+@needs_corpus
+def test_naive_and_percolator_agree_on_source_tags() -> None:
+    queries = {f"q{i}": q for i, q in enumerate(TAG_QUERIES)}
+    percolator = Percolator(
+        rulegen.compile_rules(rulegen.GeneratedRule(n, q) for n, q in queries.items())
+    )
+    naive = NaiveMatcher(queries)
+    matched: dict[str, int] = dict.fromkeys(queries, 0)
+    docs = load_docs(limit=ARTICLES)
+    for i, doc in enumerate(docs):
+        article = replace(to_article(doc), source_tags=SOURCE_TAGS[i % len(SOURCE_TAGS)])
+        expected = naive.match(article)
+        assert sorted(percolator.match(article)) == expected, article.title
+        for name in expected:
+            matched[name] += 1
+    # Every query matched some articles and, its tags being on only some, not all.
+    assert all(0 < count < len(docs) for count in matched.values()), matched
 
 
 @needs_corpus

@@ -38,7 +38,7 @@ SAME_MEANING = (
     "wheat corn",
     'title:"oil prices"',
 )
-INEXPRESSIBLE = ('"oil price*"', '"oil oil"~2')
+INEXPRESSIBLE = ('"oil price*"', '"oil oil"~2', "oil source_tag:mena")
 
 
 def _matches(rules: dict[str, object], positions: set[tuple[str, int]]) -> dict[str, set[int]]:

@@ -122,3 +122,72 @@ def test_sigterm_during_a_slow_poll_still_exits_0_within_10_s(
     started = time.monotonic()
     assert daemon.stop() == 0
     assert time.monotonic() - started < 10
+
+
+def _story(title: str, guid: str) -> dict[str, str]:
+    return {"title": title, "guid": guid, "description": "Talks resumed in Libya today."}
+
+
+@pytest.fixture
+def tagged(project: Path, database_url: str) -> Iterator[Daemon]:
+    """Two sources with different tags, each carrying a Libya story, and a rule that wants
+    Libya from sources tagged mena only."""
+    with feed_server() as server:
+        server.routes["/africa"] = Route(rss("Africa Desk", [_story("Sirte talks", "a1")]))
+        server.routes["/world"] = Route(rss("World Desk", [_story("Misrata talks", "w1")]))
+        configure(project, settle="1s")
+        config = project / "config" / "watcher.yaml"
+        config.write_text(
+            config.read_text(encoding="utf-8")
+            + f"sources:\n  - name: africa\n    url: {server.url('/africa')}\n"
+            + "    tags: [mena, africa]\n"
+            + f"  - name: world\n    url: {server.url('/world')}\n    tags: [world]\n",
+            encoding="utf-8",
+        )
+        rules = project / "config" / "rules.d" / "mena.yaml"
+        rules.parent.mkdir(exist_ok=True)
+        rules.write_text(
+            "rules:\n  - name: libya-mena\n    query: Libya source_tag:MENA\n", encoding="utf-8"
+        )
+        running = Daemon(project, database_url)
+        running.env["WATCHER_API_TOKENS"] = TOKEN
+        running.start().healthy()
+        yield running
+        running.kill()
+
+
+@pytest.mark.slow  # a daemon and two more watcher processes
+def test_a_source_tag_rule_matches_the_entries_of_the_tagged_source_only(
+    tagged: Daemon, database_url: str
+) -> None:
+    checked = run_command(tagged.project, database_url, "rules", "check")
+    assert checked.returncode == 0, checked.stderr
+    assert "Libya AND source_tag:mena" in checked.stdout  # the parsed form, folded
+
+    tagged.eventually(
+        lambda: in_feed(tagged, "rules/libya-mena.xml", "Sirte talks"),
+        within=15,
+        what="the mena source's story in the libya-mena feed",
+    )
+    # The other story is in too: the shipped `libya` rule has it (so its poll is done).
+    tagged.eventually(
+        lambda: in_feed(tagged, "rules/libya.xml", "Misrata talks"),
+        within=15,
+        what="the world source's story in the libya feed",
+    )
+    assert not in_feed(tagged, "rules/libya-mena.xml", "Misrata talks")
+
+    # A posted article has no source: its own tags are not a source's.
+    reply = httpx.post(
+        f"http://127.0.0.1:{tagged.port}/api/articles",
+        json={**POSTED, "tags": ["mena"]},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        timeout=10,
+    )
+    assert reply.status_code == 200, reply.text
+    assert [h["rule"] for h in reply.json()["articles"][0]["hits"]] == ["libya"]
+
+    hits = run_command(
+        tagged.project, database_url, "hits", "--rule", "libya-mena", "--format", "json"
+    )
+    assert [hit["title"] for hit in json.loads(hits.stdout)] == ["Sirte talks"]

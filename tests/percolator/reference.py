@@ -2,18 +2,19 @@
 
 Independent of `watcher.percolator.match`: words are matched by regular expressions built
 from the query word, phrases by trying every start, proximity by trying every window and
-every assignment of words to tokens. Slow and obviously right, on short texts.
+every assignment of words to tokens; a `source_tag:` by a regex over the source's tags.
+Slow and obviously right, on short texts.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from watcher.analysis import Token, analyze, analyze_pattern
 from watcher.model import TEXT_FIELDS, Field, Span
-from watcher.query.nodes import And, Near, Node, Not, Or, Phrase, Term
+from watcher.query.nodes import And, Near, Node, Not, Or, Phrase, Tag, Term
 from watcher.query.parse import parse_query
 
 
@@ -21,6 +22,12 @@ def word_regex(word: str, *, case_sensitive: bool) -> re.Pattern[str]:
     """The query word (analyzed like text) as an anchored regex; * and ? as wildcards."""
     analyzed = "".join(t.text for t in analyze_pattern(word, fold_case=not case_sensitive))
     parts = [".*" if c == "*" else "." if c == "?" else re.escape(c) for c in analyzed]
+    return re.compile("".join(parts) + r"\Z", re.DOTALL)
+
+
+def tag_regex(tag: str) -> re.Pattern[str]:
+    """A folded query tag as an anchored regex over whole tags; * and ? as wildcards."""
+    parts = [".*" if c == "*" else "." if c == "?" else re.escape(c) for c in tag]
     return re.compile("".join(parts) + r"\Z", re.DOTALL)
 
 
@@ -37,12 +44,17 @@ class Reference:
         self.node = parse_query(query) if isinstance(query, str) else query
         self.fields = fields
         self.case_sensitive = case_sensitive
+        self.tags: tuple[str, ...] = ()
 
-    def match(self, texts: Mapping[str, str]) -> tuple[Span, ...] | None:
-        """Spans if the rule matches the article given as field -> text, else None."""
+    def match(
+        self, texts: Mapping[str, str], source_tags: Iterable[str] = ()
+    ) -> tuple[Span, ...] | None:
+        """Spans if the rule matches the article given as field -> text (and the tags of its
+        source), else None."""
         tokens = {
             f: analyze(texts.get(f, ""), fold_case=not self.case_sensitive) for f in TEXT_FIELDS
         }
+        self.tags = tuple(tag.casefold() for tag in source_tags)
         if not self._true(self.node, tokens, texts):
             return None
         spans: set[Span] = set()
@@ -75,6 +87,8 @@ class Reference:
             return any(self._true(c, tokens, texts) for c in node.children)
         if isinstance(node, Not):
             return not self._true(node.child, tokens, texts)
+        if isinstance(node, Tag):
+            return any(tag_regex(node.text).match(tag) for tag in self.tags)
         return any(self._hits(node, tokens[f]) for f in self._leaf_fields(node))
 
     def _spans(
@@ -91,7 +105,7 @@ class Reference:
                 self._spans(child, tokens, texts, out, negated=negated)
         elif isinstance(node, Not):
             self._spans(node.child, tokens, texts, out, negated=not negated)
-        elif not negated:
+        elif not negated and not isinstance(node, Tag):  # a tag is in no text
             for field in self._leaf_fields(node):
                 toks, text = tokens[field], texts.get(field, "")
                 for first, last in self._hits(node, toks):

@@ -15,25 +15,32 @@ from watcher.model import Span
 from watcher.percolator import Percolator
 from watcher.query import compile_query
 
-Doc = str | dict[str, str]
+# A body text, or field -> text (and "source_tags" -> the tags of the article's source).
+Doc = str | dict[str, Any]
 
 
 def _texts(doc: Doc) -> dict[str, str]:
-    return {"body": doc} if isinstance(doc, str) else doc
+    if isinstance(doc, str):
+        return {"body": doc}
+    return {key: value for key, value in doc.items() if key != "source_tags"}
 
 
 def run(query: str, doc: Doc, **options: Any) -> tuple[Span, ...] | None:
-    """Spans if `query` matches `doc` (a body text, or field -> text), else None."""
+    """Spans if `query` matches `doc`, else None."""
     texts = _texts(doc)
+    tags: tuple[str, ...] = () if isinstance(doc, str) else doc.get("source_tags", ())
     compiled = compile_query(query, **options)
     percolator = Percolator({"rule": compiled})
-    result = percolator.match_analyzed(AnalyzedArticle.from_texts(**texts)).get("rule")
-    assert Reference(query, **options).match(texts) == result, "reference disagrees"
+    analyzed = AnalyzedArticle.from_texts(**texts, source_tags=tags)
+    result = percolator.match_analyzed(analyzed).get("rule")
+    assert Reference(query, **options).match(texts, tags) == result, "reference disagrees"
     return result
 
 
 T, F = True, False
 CS = {"case_sensitive": True}
+MENA = {"source_tags": ("world", "mena")}
+WORLD = {"source_tags": ("world",)}
 
 CASES = [
     # whole words and the analyzer
@@ -190,6 +197,26 @@ CASES = [
     pytest.param("NOT title:Libya", {"body": "Libya"}, {}, T, id="not-field-pos"),
     pytest.param('lead:"Khalifa Haftar"', {"lead": "Khalifa Haftar"}, {}, T, id="field-phrase"),
     pytest.param('title:"Haftar Tripoli"~1', {"title": "Tripoli, Haftar"}, {}, T, id="field-near"),
+    # the tags of the article's source
+    pytest.param("Libya source_tag:mena", {"body": "Libya", **MENA}, {}, T, id="tag"),
+    pytest.param("Libya source_tag:mena", {"body": "Libya"}, {}, F, id="tag-none"),
+    pytest.param("Libya source_tag:mena", {"body": "x", **MENA}, {}, F, id="tag-without-word"),
+    pytest.param("Libya source_tag:mena", {"body": "Libya", **WORLD}, {}, F, id="tag-other"),
+    pytest.param("source_tag:mena", {"body": "Libya", **MENA}, {}, T, id="tag-alone"),
+    pytest.param("source_tag:MENA", MENA, CS, T, id="tag-any-case-even-case-sensitive"),
+    pytest.param("source_tag:mena", {"body": "mena"}, {}, F, id="tag-is-not-a-word"),
+    pytest.param("mena", MENA, {}, F, id="word-is-not-a-tag"),
+    pytest.param("source:mena", {"source_tags": ("mena",)}, {}, F, id="source-is-not-tag"),
+    pytest.param("source_tag:north", {"source_tags": ("north-africa",)}, {}, F, id="tag-whole"),
+    pytest.param("source_tag:north*", {"source_tags": ("north-africa",)}, {}, T, id="tag-prefix"),
+    pytest.param("source_tag:n?rth-africa", {"source_tags": ("north-africa",)}, {}, T, id="tag-?"),
+    pytest.param("source_tag:m*", WORLD, {}, F, id="tag-prefix-neg"),
+    pytest.param("m* source_tag:mena", {"body": "x", **MENA}, {}, F, id="word-prefix-not-tag"),
+    pytest.param("Libya -source_tag:mena", {"body": "Libya", **MENA}, {}, F, id="not-tag"),
+    pytest.param("Libya -source_tag:mena", {"body": "Libya", **WORLD}, {}, T, id="not-tag-pos"),
+    pytest.param(
+        "source_tag:(gulf OR mena) Libya", {"body": "Libya", **MENA}, {}, T, id="tag-group"
+    ),
 ]
 
 
@@ -294,6 +321,14 @@ SPAN_CASES = [
         id="overlapping-phrases",
     ),
     pytest.param("US", "US us", CS, [_s("body", 0, 2, "US")], id="case-sensitive-span"),
+    pytest.param(
+        "Libya source_tag:mena",
+        {"body": "Libya", "source": "mena", **MENA},
+        {},
+        [_s("body", 0, 5, "Libya")],
+        id="tag-no-span",
+    ),
+    pytest.param("source_tag:mena", {"title": "mena", **MENA}, {}, [], id="tag-alone-no-span"),
     pytest.param(
         "title:Libya Libya",
         {"title": "Libya", "body": "Libya"},

@@ -16,7 +16,7 @@ from watcher.model import TEXT_FIELDS, Field
 from watcher.percolator import Percolator
 from watcher.percolator.spans import RuleQuery, Texts, spans_of
 from watcher.query import compile_node, compile_query, parse_query, render
-from watcher.query.nodes import Near, Node, Not, Phrase, Term, conj, disj
+from watcher.query.nodes import Near, Node, Not, Phrase, Tag, Term, conj, disj
 
 SETTINGS = settings(max_examples=300, deadline=None, derandomize=True, database=None)
 
@@ -36,6 +36,8 @@ TEXT_WORDS = [
     "y",
 ]
 FIELDS: list[Field | None] = [None, None, None, "title", "lead", "body", "source"]
+TAGS = ["mena", "world", "north-africa", "me*", "n?rth-*", "w*x"]  # as parsed: folded
+SOURCE_TAGS = ["mena", "world", "north-africa", "sport"]
 
 word = st.sampled_from(WORDS + PATTERNS)
 field = st.sampled_from(FIELDS)
@@ -44,6 +46,7 @@ leaf = st.one_of(
     st.builds(Term, word, field),
     st.builds(Phrase, words, field),
     st.builds(Near, words, st.integers(0, 3), field),
+    st.builds(Tag, st.sampled_from(TAGS)),
 )
 
 
@@ -55,6 +58,7 @@ def _extend(children: st.SearchStrategy[Node]) -> st.SearchStrategy[Node]:
 queries = st.recursive(leaf, _extend, max_leaves=6)
 texts = st.lists(st.sampled_from(TEXT_WORDS), max_size=10).map(" ".join)
 articles = st.fixed_dictionaries(dict.fromkeys(TEXT_FIELDS, texts))
+source_tags = st.lists(st.sampled_from(SOURCE_TAGS), max_size=2, unique=True).map(tuple)
 # Articles made of the query generator's own words, so that most articles tell groupings apart.
 query_texts = st.lists(st.sampled_from([*grouping.TEXT_WORDS, "x"]), max_size=6).map(" ".join)
 query_articles = st.fixed_dictionaries(dict.fromkeys(TEXT_FIELDS, query_texts))
@@ -63,21 +67,22 @@ rules = st.lists(st.tuples(queries, rule_fields, st.booleans()), min_size=1, max
 
 
 @SETTINGS
-@given(rules=rules, docs=st.lists(articles, min_size=1, max_size=3))
+@given(rules=rules, docs=st.lists(st.tuples(articles, source_tags), min_size=1, max_size=3))
 def test_percolator_agrees_with_reference(
-    rules: list[tuple[Node, tuple[Field, ...], bool]], docs: list[dict[str, str]]
+    rules: list[tuple[Node, tuple[Field, ...], bool]],
+    docs: list[tuple[dict[str, str], tuple[str, ...]]],
 ) -> None:
     compiled = {
         f"r{i}": compile_node(node, fields=fields, case_sensitive=cs)
         for i, (node, fields, cs) in enumerate(rules)
     }
     percolator = Percolator(compiled)
-    for doc in docs:
-        analyzed = AnalyzedArticle.from_texts(**doc)
+    for doc, tags in docs:
+        analyzed = AnalyzedArticle.from_texts(**doc, source_tags=tags)
         got = percolator.match_analyzed(analyzed)
         expected = {}
         for i, (node, fields, cs) in enumerate(rules):
-            spans = Reference(node, fields=fields, case_sensitive=cs).match(doc)
+            spans = Reference(node, fields=fields, case_sensitive=cs).match(doc, tags)
             if spans is not None:
                 expected[f"r{i}"] = spans
         assert got == expected

@@ -8,7 +8,15 @@ import pytest
 
 from watcher.errors import QuerySyntaxError, RuleError
 from watcher.query import check, compile_query, keywords_query, parse_query
-from watcher.query.compile import AllOf, AnyOf, Negated, PhraseLeaf, WordLeaf, WordPattern
+from watcher.query.compile import (
+    AllOf,
+    AnyOf,
+    Negated,
+    PhraseLeaf,
+    TagLeaf,
+    WordLeaf,
+    WordPattern,
+)
 
 NEGATION_ONLY = "can match by negation alone"
 
@@ -26,6 +34,8 @@ NEGATION_ONLY = "can match by negation alone"
         pytest.param("NOT (NOT a OR NOT b)", False, id="de-morgan"),
         pytest.param("Libya", False, id="word"),
         pytest.param("(a OR b) NOT c", False, id="or-and-not"),
+        pytest.param("source_tag:mena", False, id="source-tag"),
+        pytest.param("NOT source_tag:mena", True, id="not-source-tag"),
     ],
 )
 def test_negation_only_warning(query: str, warns: bool) -> None:
@@ -83,6 +93,16 @@ def test_check_field() -> None:
         check.check_field("tilte", None, "tilte:x", 0)
     with pytest.raises(QuerySyntaxError, match='field "body" inside "title:'):
         check.check_field("body", "title", "title:(body:x)", 7)
+    assert check.check_field("source_tag", None, "source_tag:x", 0) == "source_tag"
+    with pytest.raises(QuerySyntaxError, match='field "source_tag" inside "title:'):
+        check.check_field("source_tag", "title", "title:(source_tag:x)", 7)
+
+
+def test_check_tag() -> None:
+    assert check.check_tag("MENA", "source_tag:MENA", 11) == "mena"
+    assert check.check_tag("n?rth-af*", "source_tag:n?rth-af*", 11) == "n?rth-af*"
+    with pytest.raises(QuerySyntaxError, match='"a b" is not a tag'):
+        check.check_tag("a b", 'source_tag:"a b"', 12)
 
 
 def test_compiled_query_carries_text_and_normalized_form() -> None:
@@ -119,6 +139,17 @@ def test_case_sensitive_keeps_case_but_keys_are_folded() -> None:
     assert lib.word == WordPattern("Lib*", "lib", True)
 
 
+def test_source_tags_compile_to_tag_leaves_whatever_the_case_setting() -> None:
+    root = compile_query("Libya source_tag:MENA NOT source_tag:sp*", case_sensitive=True).root
+    assert isinstance(root, AllOf)
+    libya, mena, not_sport = root.children
+    assert isinstance(libya, WordLeaf)
+    assert mena == TagLeaf(WordPattern("#mena", "#mena", False))
+    assert not_sport == Negated(TagLeaf(WordPattern("#sp*", "#sp", True)))
+    # An article without the tag is rejected before any test runs.
+    assert root.required == {"libya", "#mena"}
+
+
 def test_fields_become_masks() -> None:
     root = compile_query("a title:b NOT source:c", fields=("body",)).root
     assert isinstance(root, AllOf)
@@ -137,6 +168,7 @@ def test_fields_become_masks() -> None:
     [
         pytest.param((), "at least one", id="empty"),
         pytest.param(("title", "source"), "source", id="source"),
+        pytest.param(("title", "source_tag"), "searched only through source_tag:", id="source-tag"),
         pytest.param(("tilte",), 'unknown field "tilte"', id="unknown"),
     ],
 )

@@ -10,7 +10,7 @@ from query import grouping
 
 from watcher.errors import QuerySyntaxError, RuleError
 from watcher.query import parse_query, render
-from watcher.query.nodes import And, Near, Node, Not, Or, Phrase, Term
+from watcher.query.nodes import And, Near, Node, Not, Or, Phrase, Tag, Term
 
 
 def t(text: str, field: str | None = None) -> Term:
@@ -114,6 +114,21 @@ def t(text: str, field: str | None = None) -> Term:
         pytest.param('"say \\"hi\\""', Phrase(("say", "hi")), id="escaped-quote"),
         pytest.param('"AND"', t("AND"), id="quoted-operator-is-word"),
         pytest.param("a\n  OR\tb", Or((t("a"), t("b"))), id="whitespace"),
+        pytest.param("source_tag:mena", Tag("mena"), id="source-tag"),
+        pytest.param("source_tag:MENA", Tag("mena"), id="source-tag-folded"),
+        pytest.param(
+            "source_tag:north-africa", Tag("north-africa"), id="source-tag-dash-is-not-a-split"
+        ),
+        pytest.param('source_tag:"mena"', Tag("mena"), id="source-tag-quoted"),
+        pytest.param("source_tag:me*", Tag("me*"), id="source-tag-wildcard"),
+        pytest.param(
+            "Libya source_tag:(mena OR gulf)",
+            And((t("Libya"), Or((Tag("mena"), Tag("gulf"))))),
+            id="source-tag-group",
+        ),
+        pytest.param(
+            "Libya -source_tag:sport", And((t("Libya"), Not(Tag("sport")))), id="source-tag-not"
+        ),
     ],
 )
 def test_parse(query: str, expected: Node) -> None:
@@ -139,6 +154,13 @@ def test_parse(query: str, expected: Node) -> None:
         pytest.param("NOT (a OR b)", "NOT (a OR b)", id="not-group"),
         pytest.param('"AND"', '"AND"', id="reserved-word-quoted"),
         pytest.param('"a  b"~3', '"a b"~3', id="near"),
+        pytest.param("Libya source_tag:MENA", "Libya AND source_tag:mena", id="source-tag-folded"),
+        pytest.param(
+            "source_tag:a OR source_tag:b-c", "source_tag:(a OR b-c)", id="source-tags-grouped"
+        ),
+        pytest.param(
+            "source_tag:a title:b", "source_tag:a AND title:b", id="source-tag-beside-field"
+        ),
     ],
 )
 def test_render(query: str, normalized: str) -> None:
@@ -171,13 +193,27 @@ def test_positions_do_not_affect_equality() -> None:
         pytest.param("'hello'", "use double quotes", 1, 1, id="single-quote"),
         pytest.param(
             "auhtor:x",
-            'unknown field "auhtor" — use title, lead, body or source',
+            'unknown field "auhtor" — use title, lead, body, source or source_tag',
             1,
             1,
             id="unknown-field",
         ),
         pytest.param("a AND Title:x", 'unknown field "Title"', 1, 7, id="field-case"),
         pytest.param("title:(a body:b)", 'field "body" inside', 1, 10, id="nested-field"),
+        pytest.param(
+            "source_tag:(a title:b)", 'field "title" inside', 1, 15, id="field-in-source-tag"
+        ),
+        pytest.param(
+            "title:(a source_tag:b)", 'field "source_tag" inside', 1, 10, id="source-tag-in-field"
+        ),
+        pytest.param("x source_tag:*", "a bare *", 1, 14, id="source-tag-bare-star"),
+        pytest.param("source_tag:*na", "a tag may not start with a wildcard", 1, 12, id="tag-*"),
+        pytest.param(
+            'source_tag:"north africa"', '"north africa" is not a tag', 1, 13, id="tag-spaces"
+        ),
+        pytest.param("source_tag:a_b", '"a_b" is not a tag', 1, 12, id="tag-underscore"),
+        pytest.param("source_tag:Ména", '"Ména" is not a tag', 1, 12, id="tag-accent"),
+        pytest.param('source_tag:"a"~2', '"~" does not apply to a tag', 1, 12, id="tag-near"),
         pytest.param("title:", '":" at the end', 1, 6, id="field-without-value"),
         pytest.param(":a", 'unexpected ":"', 1, 1, id="colon"),
         pytest.param("*", "a bare * would match every article", 1, 1, id="bare-star"),

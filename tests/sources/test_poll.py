@@ -56,7 +56,7 @@ def test_rss_entries_become_articles_with_their_fields_and_hits(
         "https://news.example.org/1",
         T0,
     )
-    assert first.tags == ["mena"]
+    assert first.tags == first.source_tags == ["mena"]  # the source's, for source_tag:
     assert first.path == "source:desk:story-1"
     assert second.title == "Oil output falls"
     recorded = state(sessions)

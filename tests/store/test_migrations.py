@@ -11,6 +11,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from watcher.store.articles import latest_versions
 from watcher.store.db import (
     MIGRATIONS,
     current_revision,
@@ -103,3 +104,52 @@ def test_a_database_behind_the_head_is_upgraded(database_url: str) -> None:
         assert current_revision(connection) == head_revision()
         assert sa.inspect(connection).has_table("digests")
     engine.dispose()
+
+
+def test_upgrade_gives_archived_feed_entries_their_source_tags(database_url: str) -> None:
+    """Before 0010 a feed entry's version kept its source's tags as its own tags; a file's
+    own tags (front matter) are not a source's."""
+    engine = make_engine(database_url)
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0009")
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    with engine.begin() as connection:
+        articles = sa.Table("articles", sa.MetaData(), autoload_with=connection)
+        versions = sa.Table("article_versions", sa.MetaData(), autoload_with=connection)
+        connection.execute(
+            sa.insert(articles), [{"id": i, "uid": f"u{i}", "created_at": at} for i in (1, 2)]
+        )
+        old = {"title": "t", "lead": "", "body": "b", "source": "s", "published": at}
+        connection.execute(
+            sa.insert(versions),
+            [
+                {
+                    **old,
+                    "article_id": 1,
+                    "content_hash": "h1",
+                    "path": "source:bbc:k",
+                    "url": None,
+                    "tags": ["mena"],
+                    "created_at": at,
+                },
+                {
+                    **old,
+                    "article_id": 2,
+                    "content_hash": "h2",
+                    "path": "notes/a.md",
+                    "url": None,
+                    "tags": ["mena"],
+                    "created_at": at,
+                },
+            ],
+        )
+    upgrade(engine)
+    with make_sessionmaker(engine)() as session:
+        stored = {version.path: version.article for version in latest_versions(session)}
+    engine.dispose()
+    assert stored["source:bbc:k"].source_tags == ("mena",)
+    assert stored["notes/a.md"].source_tags == ()
+    assert stored["notes/a.md"].tags == ("mena",)

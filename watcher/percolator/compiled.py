@@ -18,8 +18,8 @@ from collections.abc import Callable
 from functools import cache, partial
 from typing import Any
 
-from watcher.percolator.match import ALL_FIELDS, ArticleContext, group_found, word_in
-from watcher.query.compile import AllOf, AnyOf, Matcher, Negated, PhraseLeaf, WordLeaf
+from watcher.percolator.match import ALL_FIELDS, ArticleContext, group_found, tag_in, word_in
+from watcher.query.compile import AllOf, AnyOf, Matcher, Negated, PhraseLeaf, TagLeaf, WordLeaf
 
 Test = Callable[[ArticleContext], bool]
 
@@ -44,6 +44,8 @@ def _expression(node: Matcher, constants: list[Any]) -> str:
     if isinstance(node, AllOf | AnyOf):
         joint = " and " if isinstance(node, AllOf) else " or "
         return "(" + joint.join(_expression(child, constants) for child in node.children) + ")"
+    if isinstance(node, TagLeaf):
+        return _tag_expression(node, constants)
     if isinstance(node, WordLeaf) and not node.word.wildcard and not node.case_sensitive:
         return f"{_constant(node.word.text, constants)} in m[{node.mask}]"
     # (A group's own quick reject is done here, in C, before the call.)
@@ -59,6 +61,15 @@ def _expression(node: Matcher, constants: list[Any]) -> str:
     checks = [f"{_constant(literals, constants)} <= m[{ALL_FIELDS}]"] if literals else []
     checks += [f"{_constant(prefix, constants)} in s" for prefix in prefixes]
     return "(" + " and ".join([*checks, call]) + ")"
+
+
+def _tag_expression(node: TagLeaf, constants: list[Any]) -> str:
+    """A tag is a lookup among all the article's terms (tag terms are in no field's); a
+    tag pattern first needs an article term under its prefix."""
+    if not node.word.wildcard:
+        return f"{_constant(node.word.text, constants)} in m[{ALL_FIELDS}]"
+    prefix = _constant(node.word.key, constants)
+    return f"({prefix} in s and {_constant(partial(tag_in, node), constants)}(ctx))"
 
 
 @cache

@@ -6,7 +6,9 @@ literal prefix, a phrase or proximity group under its rarest word, a conjunction
 its cheapest child only, a disjunction under every branch. A rule indexed under one word
 that needs other words as well also gets a guard, the rarest of those: it becomes a
 candidate only when the article holds both. A rule that can match with none of its words
-(`NOT football`, `a OR NOT b`) is a candidate for every article. Only candidates are
+(`NOT football`, `a OR NOT b`) is a candidate for every article. A source tag
+(`source_tag:mena`) is a key like a word: the article holds it as a marked term
+(`analysis.tag_term`). Only candidates are
 evaluated, each by its compiled test (`compiled.py`). `matching` stops there: a scan needs
 only which rules matched; `match` also finds the spans to highlight.
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
-from watcher.analysis import AnalyzedArticle
+from watcher.analysis import TAG_MARK, AnalyzedArticle
 from watcher.model import Article, Span
 from watcher.percolator.compiled import Test, compile_test
 from watcher.percolator.match import ArticleContext, Leaf, collect_spans, positive_leaves
@@ -26,6 +28,7 @@ from watcher.query.compile import (
     Matcher,
     Negated,
     PhraseLeaf,
+    TagLeaf,
     WordLeaf,
     WordPattern,
     required_words,
@@ -47,9 +50,11 @@ _COMMON = frozenset(
 
 
 def heuristic_cost(key: Key) -> float:
-    """Guess how common a key is without statistics: common and short words cost more."""
+    """Guess how common a key is without statistics: common and short words cost more, and
+    a source's tag, which every entry of the source carries, as much as a common word."""
     word, is_prefix = key
-    cost = (1000.0 if word in _COMMON else 0.0) + max(1, 16 - len(word))
+    common = word in _COMMON or word.startswith(TAG_MARK)
+    cost = (1000.0 if common else 0.0) + max(1, 16 - len(word))
     if is_prefix:  # a prefix stands for many words, and short ones for very many
         cost = cost * 4 + max(0, 8 - len(word)) * 50
     return cost
@@ -60,6 +65,8 @@ def frequency_cost(frequencies: Mapping[str, int]) -> CostFn:
 
     def cost(key: Key) -> float:
         word, is_prefix = key
+        if word.startswith(TAG_MARK):  # the table counts words of text, not tags
+            return heuristic_cost(key)
         if is_prefix:  # the table has no prefixes: a guess, and never cheaper than the guess
             return heuristic_cost(key) + frequencies.get(word, 0) * 10
         return frequencies.get(word, 0) + heuristic_cost(key) / 1000  # guess breaks ties
@@ -71,8 +78,8 @@ def _word_key(word: WordPattern) -> Key:
     return (word.key, word.wildcard)
 
 
-def _leaf_keys(node: WordLeaf | PhraseLeaf, cost: CostFn) -> frozenset[Key]:
-    if isinstance(node, WordLeaf):
+def _leaf_keys(node: WordLeaf | PhraseLeaf | TagLeaf, cost: CostFn) -> frozenset[Key]:
+    if isinstance(node, WordLeaf | TagLeaf):
         return frozenset((_word_key(node.word),))
     # every word of a phrase or proximity group is required: the rarest will do
     return frozenset((min((_word_key(w) for w in node.words), key=lambda k: (cost(k), k)),))
@@ -82,7 +89,7 @@ def required_keys(node: Matcher, cost: CostFn, negated: bool = False) -> frozens
     """Keys one of which every article the node matches holds; None if it needs none."""
     if isinstance(node, Negated):
         return required_keys(node.child, cost, not negated)
-    if isinstance(node, WordLeaf | PhraseLeaf):
+    if isinstance(node, WordLeaf | PhraseLeaf | TagLeaf):
         return None if negated else _leaf_keys(node, cost)
     options = [required_keys(child, cost, negated) for child in node.children]
     usable = [keys for keys in options if keys is not None]
@@ -103,7 +110,7 @@ Postings = dict[str, Entry]
 
 def _effort(node: Matcher) -> int:
     """A rough rank of how much evaluating a node costs: words first, groups last."""
-    if isinstance(node, WordLeaf):
+    if isinstance(node, WordLeaf | TagLeaf):
         return 1 if node.word.wildcard else 0
     if isinstance(node, PhraseLeaf):
         return 2 if node.slop is None else 3
@@ -112,10 +119,10 @@ def _effort(node: Matcher) -> int:
     return 4
 
 
-def _intern(node: Matcher, leaves: dict[Leaf, Leaf]) -> Matcher:
+def _intern(node: Matcher, leaves: dict[Leaf | TagLeaf, Leaf | TagLeaf]) -> Matcher:
     """`node` with every leaf replaced by the one equal leaf shared by all rules, and the
     children of AND/OR in cheapest-first order (both short-circuit; spans do not care)."""
-    if isinstance(node, WordLeaf | PhraseLeaf):
+    if isinstance(node, WordLeaf | PhraseLeaf | TagLeaf):
         return leaves.setdefault(node, node)
     if isinstance(node, Negated):
         return Negated(_intern(node.child, leaves))
@@ -183,9 +190,11 @@ class _PrefixIndex:
                 found.update(rules)
 
 
-def _wildcard_keys(leaves: Iterable[Leaf]) -> set[str]:
+def _wildcard_keys(leaves: Iterable[Leaf | TagLeaf]) -> set[str]:
     words = (
-        w for leaf in leaves for w in ((leaf.word,) if isinstance(leaf, WordLeaf) else leaf.words)
+        w
+        for leaf in leaves
+        for w in ((leaf.word,) if isinstance(leaf, WordLeaf | TagLeaf) else leaf.words)
     )
     return {w.key for w in words if w.wildcard}
 
@@ -220,7 +229,7 @@ class Percolator:
             heuristic_cost if term_frequencies is None else frequency_cost(term_frequencies)
         )
         # Equal leaves become one object, so per-article memos (by id) serve every rule.
-        leaves: dict[Leaf, Leaf] = {}
+        leaves: dict[Leaf | TagLeaf, Leaf | TagLeaf] = {}
         exact: dict[str, Postings] = {}
         guarded: dict[str, dict[str, Postings]] = {}
         prefix: dict[str, Postings] = {}

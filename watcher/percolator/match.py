@@ -19,7 +19,16 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from watcher.analysis import WILDCARDS, AnalyzedArticle, AnalyzedField
 from watcher.model import TEXT_FIELDS, Span
-from watcher.query.compile import AllOf, AnyOf, Matcher, Negated, PhraseLeaf, WordLeaf, WordPattern
+from watcher.query.compile import (
+    AllOf,
+    AnyOf,
+    Matcher,
+    Negated,
+    PhraseLeaf,
+    TagLeaf,
+    WordLeaf,
+    WordPattern,
+)
 
 Leaf = WordLeaf | PhraseLeaf
 ALL_FIELDS = (1 << len(TEXT_FIELDS)) - 1
@@ -193,6 +202,13 @@ def word_in(leaf: WordLeaf, ctx: ArticleContext) -> bool:
         if text in (fields[i].raw_set() if cs else fields[i].term_set):
             return True
     return False
+
+
+def tag_in(leaf: TagLeaf, ctx: ArticleContext) -> bool:
+    """Whether the article's source carries the tag (or one the pattern matches)."""
+    if leaf.word.wildcard:
+        return bool(ctx.expand(leaf.word, False))
+    return leaf.word.text in ctx.all_terms
 
 
 def _may_occur(leaf: PhraseLeaf, field: AnalyzedField, ctx: ArticleContext) -> bool:
@@ -376,12 +392,13 @@ def _gather(node: Matcher, negated: bool, out: dict[int, Leaf]) -> None:
             _gather(child, negated, out)
     elif isinstance(node, Negated):
         _gather(node.child, not negated, out)
-    elif not negated:
+    elif not negated and not isinstance(node, TagLeaf):
         out.setdefault(id(node), node)
 
 
 def positive_leaves(root: Matcher) -> tuple[Leaf, ...]:
-    """The leaves of a rule that are not negated (those that give spans), once each."""
+    """The leaves of a rule that are not negated and look in text (those that give spans),
+    once each: a source tag is in no text."""
     out: dict[int, Leaf] = {}
     _gather(root, False, out)
     return tuple(out.values())

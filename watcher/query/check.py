@@ -7,16 +7,19 @@ looks at a finished AST and returns messages for queries that are allowed but su
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from watcher.analysis import WILDCARDS, Token
 from watcher.errors import Location, QuerySyntaxError
-from watcher.model import TEXT_FIELDS, Field
-from watcher.query.nodes import And, Near, Node, Not, Phrase, Term
+from watcher.model import TEXT_FIELDS
+from watcher.query.nodes import TAG_FIELD, And, Near, Node, Not, Phrase, Scope, Tag, Term
 
 QUERY_PATH = "<query>"
 
 _OPERATOR_LOOKALIKES = {"&&": "AND", "||": "OR", "!": "NOT"}
+# A source's tag as `sources:` allows it (lower-case letters, digits, dashes), with wildcards.
+_TAG = re.compile(r"[a-z0-9*?][a-z0-9*?-]*")
 
 
 def location(query: str, offset: int) -> Location:
@@ -36,9 +39,9 @@ def check_not_empty(query: str) -> None:
         raise error("empty query — write at least one word, e.g. Libya", query, 0)
 
 
-def check_field(name: str, scope: Field | None, query: str, offset: int) -> Field:
+def check_field(name: str, scope: Scope | None, query: str, offset: int) -> Scope:
     """`name` as a field, or an error naming the known ones; fields do not nest."""
-    for field in TEXT_FIELDS:
+    for field in (*TEXT_FIELDS, TAG_FIELD):
         if name == field:
             if scope is not None:
                 raise error(
@@ -47,7 +50,24 @@ def check_field(name: str, scope: Field | None, query: str, offset: int) -> Fiel
                     offset,
                 )
             return field
-    raise error(f'unknown field "{name}" — use title, lead, body or source', query, offset)
+    raise error(
+        f'unknown field "{name}" — use title, lead, body, source or source_tag', query, offset
+    )
+
+
+def check_tag(raw: str, query: str, offset: int) -> str:
+    """The tag `raw` names after `source_tag:`, folded: whole, as `sources:` writes tags."""
+    tag = raw.casefold()
+    if not _TAG.fullmatch(tag):
+        raise error(
+            f'"{raw}" is not a tag — source_tag: takes one tag of a source, of letters, '
+            "digits and dashes, e.g. source_tag:mena",
+            query,
+            offset,
+        )
+    if tag[0] in WILDCARDS:
+        raise error("a tag may not start with a wildcard — give its start, e.g. me*", query, offset)
+    return tag
 
 
 def check_raw_word(raw: str, query: str, offset: int) -> None:
@@ -84,7 +104,7 @@ def check_tokens(
 
 def _requires_word(node: Node, negated: bool = False) -> bool:
     """Whether every article the node matches must contain one of its words."""
-    if isinstance(node, Term | Phrase | Near):
+    if isinstance(node, Term | Phrase | Near | Tag):
         return not negated
     if isinstance(node, Not):
         return _requires_word(node.child, not negated)

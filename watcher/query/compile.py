@@ -13,11 +13,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from watcher.analysis import WILDCARDS, analyze_pattern, fold
+from watcher.analysis import TAG_MARK, WILDCARDS, analyze_pattern, fold
 from watcher.errors import RuleError
 from watcher.model import TEXT_FIELDS, Field
 from watcher.query import check
-from watcher.query.nodes import And, Near, Node, Not, Phrase, Term, render
+from watcher.query.nodes import And, Near, Node, Not, Phrase, Tag, Term, render
 from watcher.query.parse import QueryWarning, parse_with_warnings
 
 DEFAULT_FIELDS: tuple[Field, ...] = ("title", "lead", "body")
@@ -51,6 +51,14 @@ class PhraseLeaf:
 
 
 @dataclass(frozen=True, slots=True)
+class TagLeaf:
+    """`source_tag:`: `word` is the tag as an article term (`analysis.tag_term`), or a
+    pattern of them; always case-insensitive, and never highlighted."""
+
+    word: WordPattern
+
+
+@dataclass(frozen=True, slots=True)
 class AllOf:
     """Every child holds. `required`: folded words any match must contain (a quick reject)."""
 
@@ -68,7 +76,7 @@ class Negated:
     child: Matcher
 
 
-Matcher = WordLeaf | PhraseLeaf | AllOf | AnyOf | Negated
+Matcher = WordLeaf | PhraseLeaf | TagLeaf | AllOf | AnyOf | Negated
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +103,8 @@ def _check_fields(fields: tuple[Field, ...]) -> int:
     if not fields:
         raise RuleError("fields: give at least one of title, lead, body")
     for name in fields:
-        if name == "source":
-            raise RuleError('fields: "source" is searched only through source: in the query')
+        if name in ("source", "source_tag"):
+            raise RuleError(f'fields: "{name}" is searched only through {name}: in the query')
         if name not in FIELD_BITS:
             raise RuleError(f'fields: unknown field "{name}" — use title, lead or body')
     return field_mask(fields)
@@ -113,14 +121,23 @@ def word_pattern(word: str, *, case_sensitive: bool) -> WordPattern:
     return WordPattern(sys.intern(text), sys.intern(key), cut >= 0)
 
 
+def tag_pattern(tag: str) -> WordPattern:
+    """Compile one folded tag of the query (whole, or with wildcards)."""
+    text = TAG_MARK + tag
+    cut = min((i for i, c in enumerate(text) if c in WILDCARDS), default=-1)
+    key = text if cut < 0 else text[:cut]
+    return WordPattern(sys.intern(text), sys.intern(key), cut >= 0)
+
+
 def required_words(children: Iterable[Matcher]) -> frozenset[str]:
-    """The folded literal words that every article matching all `children` contains."""
+    """The folded literal words (and tag terms) that every article matching all `children`
+    contains."""
     children = tuple(children)
     if len(children) == 1 and isinstance(children[0], AllOf):
         return children[0].required  # shared, not copied
     found: set[str] = set()
     for child in children:
-        if isinstance(child, WordLeaf):
+        if isinstance(child, WordLeaf | TagLeaf):
             words: tuple[WordPattern, ...] = (child.word,)
         elif isinstance(child, PhraseLeaf):
             words = child.words
@@ -144,14 +161,18 @@ class _Compiler:
     def words(self, words: tuple[str, ...]) -> tuple[WordPattern, ...]:
         return tuple(word_pattern(w, case_sensitive=self.case_sensitive) for w in words)
 
-    def compile(self, node: Node) -> Matcher:
+    def leaf(self, node: Tag | Term | Phrase | Near) -> Matcher:
         cs = self.case_sensitive
+        if isinstance(node, Tag):
+            return TagLeaf(tag_pattern(node.text))
         if isinstance(node, Term):
             return WordLeaf(word_pattern(node.text, case_sensitive=cs), self.mask(node.field), cs)
-        if isinstance(node, Phrase):
-            return PhraseLeaf(self.words(node.words), self.mask(node.field), cs, None)
-        if isinstance(node, Near):
-            return PhraseLeaf(self.words(node.words), self.mask(node.field), cs, node.slop)
+        slop = node.slop if isinstance(node, Near) else None
+        return PhraseLeaf(self.words(node.words), self.mask(node.field), cs, slop)
+
+    def compile(self, node: Node) -> Matcher:
+        if isinstance(node, Tag | Term | Phrase | Near):
+            return self.leaf(node)
         if isinstance(node, Not):
             return Negated(self.compile(node.child))
         children = tuple(self.compile(child) for child in node.children)

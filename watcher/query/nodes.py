@@ -3,6 +3,7 @@
 Leaves hold analyzed but unfolded words (NFKC, accents folded, case kept, wildcards kept):
 a word of the query that the analyzer splits (`al-Sarraj`) is already a `Phrase` here. A
 field scope is pushed down onto the leaves; `None` means "the rule's default fields".
+`source_tag:x` is a `Tag` leaf: no text's word, but a tag of the article's source, folded.
 `pos` is the leaf's offset in the query text, for error messages; it takes no part in
 equality, so `parse_query(render(node)) == node`.
 """
@@ -12,10 +13,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import ClassVar, Literal
 
 from watcher.model import Field
 
 RESERVED = frozenset({"AND", "OR", "NOT", "TO"})
+TAG_FIELD: Literal["source_tag"] = "source_tag"
+# Where a leaf looks: a text field, or the tags of the article's source.
+Scope = Field | Literal["source_tag"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +56,20 @@ class Near:
 
 
 @dataclass(frozen=True, slots=True)
+class Tag:
+    """`source_tag:TEXT`: the article's source carries the tag `text` (folded; whole, or a
+    pattern with `*` and `?`). Not a word of any text: it highlights nothing."""
+
+    text: str
+    pos: int = dataclasses.field(default=0, compare=False, repr=False)
+    field: ClassVar[Literal["source_tag"]] = TAG_FIELD
+
+    @property
+    def is_wildcard(self) -> bool:
+        return "*" in self.text or "?" in self.text
+
+
+@dataclass(frozen=True, slots=True)
 class And:
     children: tuple[Node, ...]
 
@@ -65,8 +84,8 @@ class Not:
     child: Node
 
 
-Leaf = Term | Phrase | Near
-Node = Term | Phrase | Near | And | Or | Not
+Leaf = Term | Phrase | Near | Tag
+Node = Term | Phrase | Near | Tag | And | Or | Not
 
 
 def conj(children: Iterable[Node]) -> Node:
@@ -114,13 +133,15 @@ def _word(text: str) -> str:
 
 
 def _leaf_text(leaf: Leaf) -> str:
+    if isinstance(leaf, Tag):
+        return leaf.text
     if isinstance(leaf, Term):
         return _word(leaf.text)
     quoted = '"' + " ".join(leaf.words) + '"'
     return f"{quoted}~{leaf.slop}" if isinstance(leaf, Near) else quoted
 
 
-def _common_field(node: Node) -> Field | None:
+def _common_field(node: Node) -> Scope | None:
     fields = {leaf.field for leaf in leaves(node)}
     if len(fields) == 1:
         return fields.pop()

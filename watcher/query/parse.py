@@ -23,9 +23,20 @@ from luqum.thread import parse as luqum_parse
 
 from watcher.analysis import analyze_pattern
 from watcher.errors import QuerySyntaxError
-from watcher.model import Field
 from watcher.query import check
-from watcher.query.nodes import Near, Node, Not, Phrase, Term, conj, depth, disj
+from watcher.query.nodes import (
+    TAG_FIELD,
+    Near,
+    Node,
+    Not,
+    Phrase,
+    Scope,
+    Tag,
+    Term,
+    conj,
+    depth,
+    disj,
+)
 
 _UNEXPECTED = re.compile(r"unexpected\s+'.*' at position (\d+)!$", re.DOTALL)
 _ILLEGAL = re.compile(r"at position (\d+)$")
@@ -171,7 +182,7 @@ def _unescape(raw: str) -> str:
     return _ESCAPE.sub(lambda m: " " if m.group(1) in "*?" else m.group(1), raw)
 
 
-_Handler = Callable[["_Converter", tree.Item, Field | None], Node]
+_Handler = Callable[["_Converter", tree.Item, Scope | None], Node]
 
 # Binary operators, loosest first; each level of a flat run is split on its operator.
 _LEVELS = (" ", "OR", "AND")
@@ -225,7 +236,7 @@ class _Converter:
         self.text = text
         self.warnings: list[QueryWarning] = []
 
-    def convert(self, item: tree.Item, field: Field | None) -> Node:
+    def convert(self, item: tree.Item, field: Scope | None) -> Node:
         handler = _HANDLERS.get(type(item))
         if handler is None:
             return self.unsupported(item, field)
@@ -234,7 +245,7 @@ class _Converter:
     def error(self, message: str, offset: int | None) -> QuerySyntaxError:
         return check.error(message, self.text, offset or 0)
 
-    def operation(self, item: tree.Item, field: Field | None) -> Node:
+    def operation(self, item: tree.Item, field: Scope | None) -> Node:
         """Operators and prefixes, regrouped with the SPEC's precedence (see the docstring)."""
         run = _flatten(item)
         self._warn_lookalikes(run)
@@ -245,7 +256,7 @@ class _Converter:
         operands: Sequence[_Operand],
         operators: Sequence[str],
         level: int,
-        scope: Field | None,
+        scope: Scope | None,
     ) -> Node:
         """Split on the loosest operator left, group each side with the tighter ones."""
         if level == len(_LEVELS):  # every operator split off: one operand is left
@@ -259,7 +270,7 @@ class _Converter:
         parts.append(self._group(operands[start:], operators[start:], tighter, scope))
         return disj(parts) if _LEVELS[level] == "OR" else conj(parts)
 
-    def _operand(self, operand: _Operand, field: Field | None) -> Node:
+    def _operand(self, operand: _Operand, field: Scope | None) -> Node:
         node = self.convert(operand.atom, field)
         for prefix in reversed(operand.prefixes):
             if not isinstance(prefix, tree.Plus):  # +x is x: every bare term is required
@@ -287,16 +298,18 @@ class _Converter:
                     )
                 )
 
-    def group(self, item: tree.Item, field: Field | None) -> Node:
+    def group(self, item: tree.Item, field: Scope | None) -> Node:
         return self.convert(item.expr, field)
 
-    def search_field(self, item: tree.Item, field: Field | None) -> Node:
+    def search_field(self, item: tree.Item, field: Scope | None) -> Node:
         name = check.check_field(item.name, field, self.text, item.pos or 0)
         return self.convert(item.expr, name)
 
-    def word(self, item: tree.Item, field: Field | None) -> Node:
+    def word(self, item: tree.Item, field: Scope | None) -> Node:
         offset = item.pos or 0
         check.check_raw_word(item.value, self.text, offset)
+        if field == TAG_FIELD:
+            return Tag(check.check_tag(item.value, self.text, offset), offset)
         tokens = analyze_pattern(_unescape(item.value), fold_case=False)
         check.check_tokens(tokens, item.value, self.text, offset)
         words = tuple(t.text for t in tokens)
@@ -304,8 +317,12 @@ class _Converter:
             return Term(words[0], field, offset)
         return Phrase(words, field, offset)
 
-    def phrase(self, item: tree.Item, field: Field | None, slop: int | None = None) -> Node:
+    def phrase(self, item: tree.Item, field: Scope | None, slop: int | None = None) -> Node:
         offset = item.pos or 0
+        if field == TAG_FIELD:
+            if slop is not None:
+                raise self.error('"~" does not apply to a tag — write source_tag:mena', offset)
+            return Tag(check.check_tag(item.value[1:-1], self.text, offset + 1), offset)
         tokens = analyze_pattern(_unescape(item.value[1:-1]), fold_case=False)
         check.check_tokens(tokens, item.value, self.text, offset, offset + 1)
         words = tuple(t.text for t in tokens)
@@ -315,14 +332,14 @@ class _Converter:
             return Phrase(words, field, offset)
         return Near(words, slop, field, offset)
 
-    def proximity(self, item: tree.Item, field: Field | None) -> Node:
+    def proximity(self, item: tree.Item, field: Scope | None) -> Node:
         phrase = item.term
         if item._implicit_degree:  # luqum keeps "no number given" only here
             offset = (phrase.pos or 0) + (phrase.size or 0)
             raise self.error('"~" needs a number of words, e.g. "a b"~5', offset)
         return self.phrase(phrase, field, item.degree)
 
-    def unsupported(self, item: tree.Item, field: Field | None) -> Node:
+    def unsupported(self, item: tree.Item, field: Scope | None) -> Node:
         del field
         if isinstance(item, tree.Fuzzy):
             offset = (item.term.pos or 0) + (item.term.size or 0)

@@ -266,6 +266,7 @@ def _article(
         published=entry.published or now,
         url=entry.link,
         tags=source.tags,
+        source_tags=source.tags,
     )
 
 

@@ -152,6 +152,7 @@ def _version_row(
         "published": article.published,
         "url": article.url,
         "tags": list(article.tags),
+        "source_tags": list(article.source_tags),
         "created_at": now,
     }
 
@@ -232,6 +233,7 @@ def version_to_article(row: ArticleVersionRow) -> Article:
         published=row.published,
         url=row.url,
         tags=tuple(row.tags),
+        source_tags=tuple(row.source_tags),
     )
 
 

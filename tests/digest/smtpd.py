@@ -213,6 +213,13 @@ class SmtpServer:
     def accepted(self) -> list[Accepted]:
         return self.handler.accepted
 
+    def settings(self, *, timeout: str = "10s") -> str:
+        """The lines under `mail:` in a watcher.yaml that send to this server in plain text."""
+        return (
+            f"  smtp:\n    host: {self.host}\n    port: {self.port}\n"
+            f"    security: none\n    timeout: {timeout}\n"
+        )
+
     def config(self, **fields: Any) -> SmtpConfig:
         """An SmtpConfig for this server: plain text and a short timeout unless told."""
         values: dict[str, Any] = {

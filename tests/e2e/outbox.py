@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -22,21 +22,26 @@ from watcher.store.db import make_engine
 Pair = tuple[str, str]  # (rule name, article uid): one hit
 ByMessage = dict[str, frozenset[Pair]]  # Message-ID -> the hits its message delivers
 
-RULES = """\
+WATCHED = """\
 rules:
   - name: libya
     query: Libya
   - name: oil
     query: oil
 subscribers:
+"""
+EVERY_MINUTE = """\
   - email: desk@example.org
     rules: [libya, oil]
     schedule: "* * * * *"
     max_items: 10000
+"""
+IMMEDIATE = """\
   - email: night@example.org
     rules: [oil]
     deliver: immediate
 """
+RULES = WATCHED + EVERY_MINUTE + IMMEDIATE
 FOLLOWS = {"desk@example.org": ("libya", "oil"), "night@example.org": ("oil",)}
 
 _HEADING = re.compile(r"^(?:.* \()?([\w-]+)\)?: \d+ new$")
@@ -68,16 +73,18 @@ def titles(articles: int) -> Counter[str]:
     return Counter({f"Report {index:04d}": 1 for index in range(articles)})
 
 
-def settled(database_url: str, articles: int) -> Recorded | None:
+def settled(
+    database_url: str, articles: int, follows: Mapping[str, Sequence[str]] = FOLLOWS
+) -> Recorded | None:
     """What the database holds, once all `articles` are in, every hit of a subscriber's rules
-    is in one of its digests and every digest is sent; None until then."""
+    (`follows`) is in one of its digests and every digest is sent; None until then."""
     found = recorded(database_url)
     delivered = {
-        address: set().union(*found.digests.get(address, {}).values()) for address in FOLLOWS
+        address: set().union(*found.digests.get(address, {}).values()) for address in follows
     }
     done = (
         sum(found.articles.values()) == articles
-        and all(delivered[a] == found.hits_of(rules) for a, rules in FOLLOWS.items())
+        and all(delivered[a] == found.hits_of(rules) for a, rules in follows.items())
         and set(found.states) == {"sent"}
     )
     return found if done else None

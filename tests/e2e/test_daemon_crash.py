@@ -16,7 +16,18 @@ from pathlib import Path
 import pytest
 from digest.smtpd import SmtpServer, smtpd
 from e2e.daemon import Daemon, configure
-from e2e.outbox import FOLLOWS, RULES, drop, expected_hits, mailed, settled, titles
+from e2e.outbox import (
+    FOLLOWS,
+    IMMEDIATE,
+    RULES,
+    WATCHED,
+    drop,
+    expected_hits,
+    mailed,
+    recorded,
+    settled,
+    titles,
+)
 from support import EXAMPLE
 
 __all__ = ["smtpd"]  # a fixture, imported for pytest
@@ -93,3 +104,53 @@ def test_kill_9_at_random_moments_loses_and_duplicates_nothing(
         delivered = Counter(pair for pairs in messages.values() for pair in pairs)
         assert set(delivered) == found.hits_of(rules)
         assert set(delivered.values()) == {1}, f"{address}: a hit in two messages"
+
+
+@pytest.mark.parametrize("moment", ["before-the-server-has-it", "once-the-server-has-it"])
+def test_a_message_in_hand_at_a_kill_is_sent_once_after_the_restart(
+    project: Path, database_url: str, smtpd: SmtpServer, moment: str
+) -> None:
+    """Killed with an alert committed and claimed, when it names the sender (the server never
+    gets the message) or once the server has it and before the daemon hears "250": the next
+    start sends that alert, the same message; none is lost, none goes a third time."""
+    configure(project, mail=smtpd.settings())
+    night = {"night@example.org": FOLLOWS["night@example.org"]}
+    (project / "config" / "rules.yaml").write_text(WATCHED + IMMEDIATE, encoding="utf-8")
+    (project / "seeds" / EXAMPLE.name).unlink()
+    drop(project / "seeds", range(20))  # four articles about oil: four alerts
+    first = Daemon(project, database_url).start()
+    assert first.process is not None
+    pid = first.process.pid
+
+    def kill() -> None:
+        smtpd.handler.on_mail = smtpd.handler.on_accept = None
+        os.kill(pid, signal.SIGKILL)
+
+    if moment == "before-the-server-has-it":
+        smtpd.handler.on_mail = kill
+    else:
+        smtpd.handler.on_accept = kill
+    try:
+        assert first.wait(timeout=120) == -signal.SIGKILL, first.log
+    finally:
+        first.kill()
+    taken = smtpd.accepted
+    assert len(taken) == (0 if moment == "before-the-server-has-it" else 1)
+    assert set(recorded(database_url).states) == {"pending"}  # nothing marked sent
+
+    second = Daemon(project, database_url).start()
+    try:
+        found = second.healthy().eventually(
+            lambda: settled(database_url, 20, night),
+            within=60,
+            what="every alert sent",
+        )
+        assert second.stop() == 0, second.log
+    finally:
+        second.kill()
+    accepted = smtpd.accepted
+    assert accepted[: len(taken)] == taken
+    received = mailed(accepted)  # the same bytes whenever a Message-ID comes again
+    assert received == {"night@example.org": found.digests["night@example.org"]}
+    assert len(received["night@example.org"]) == 4
+    assert len(accepted) == 4 + len(taken)  # the one the server had, once more; no other

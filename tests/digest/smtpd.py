@@ -72,6 +72,9 @@ class Recorder:
         # Called once a message is recorded, before the client hears "250": a test can kill
         # the client there, so that the server has the message and the client never knew.
         self.on_accept: Callable[[], None] | None = None
+        # Called when a client names a message's sender, before the reply: a test can kill
+        # the client there, with a message in hand that the server never gets.
+        self.on_mail: Callable[[], None] | None = None
 
     def answer(self, command: str, reply: str, *, times: int = 1) -> None:
         """Answer the next `times` MAIL, RCPT or DATA commands with `reply` (e.g. `451 4.3.0
@@ -107,6 +110,8 @@ class Recorder:
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> Any:
+        if self.on_mail is not None:
+            self.on_mail()
         return self._scripted("MAIL")  # MISSING: aiosmtpd records the sender itself
 
     async def handle_RCPT(
@@ -212,6 +217,13 @@ class SmtpServer:
     @property
     def accepted(self) -> list[Accepted]:
         return self.handler.accepted
+
+    def settings(self, *, timeout: str = "10s") -> str:
+        """The lines under `mail:` in a watcher.yaml that send to this server in plain text."""
+        return (
+            f"  smtp:\n    host: {self.host}\n    port: {self.port}\n"
+            f"    security: none\n    timeout: {timeout}\n"
+        )
 
     def config(self, **fields: Any) -> SmtpConfig:
         """An SmtpConfig for this server: plain text and a short timeout unless told."""

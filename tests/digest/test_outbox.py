@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import dataclasses
 import mailbox
+import os
+import socket
 from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from digest.smtpd import SmtpServer
 from sqlalchemy.exc import IntegrityError
 from support import FixedClock
@@ -19,10 +22,21 @@ from web.desk import T0, Desk, article, open_desk
 from watcher.addresses import Mailbox
 from watcher.digest.deliver import MaildirTransport, SmtpTransport, Transport
 from watcher.digest.model import Links, RuleInfo
-from watcher.digest.send import Outbox, backoff, retry_due, send_now
+from watcher.digest.send import (
+    CLAIM_LEASE,
+    Outbox,
+    backoff,
+    compose_waiting,
+    deliver,
+    retry_due,
+    send_now,
+    this_owner,
+)
 from watcher.rules import RuleSet
 from watcher.store.digests import (
+    DIGESTS,
     add_digest,
+    claim_digest,
     delivered_hit_ids,
     digest_counts,
     list_digests,
@@ -291,3 +305,29 @@ def test_maildir_delivery_reads_back_and_leaves_tmp_empty(
     subjects = sorted(message["Subject"] for message in box)
     assert subjects == ["[watcher] 2 new: oil (2)", "[watcher] 3 new: libya (3)"]
     assert list((folder / "tmp").iterdir()) == []
+
+
+def test_a_claim_left_by_an_earlier_process_with_this_pid_is_taken_over(
+    newsroom: Newsroom, smtpd: SmtpServer
+) -> None:
+    """A container started again after `kill -9` runs watcher on the same host name with the
+    same pid: the claim its predecessor left is taken over at once, not after the lease. A
+    claim of this very process (another of its threads sending) is still respected."""
+    outbox = newsroom.outbox(SmtpTransport(smtpd.config()))
+    digest = compose_waiting(outbox, newsroom.subscriber("oil@example.org"))
+    assert digest is not None
+    now = newsroom.clock()
+    sessions = newsroom.desk.services.sessions
+    with sessions.begin() as session:
+        held = claim_digest(
+            session, digest.id, now=now, until=now + CLAIM_LEASE, owner=this_owner()
+        )
+    assert held
+    assert deliver(outbox, digest).outcome == "busy"
+    earlier = f"{socket.gethostname()}:{os.getpid()}"  # as a killed predecessor wrote it
+    with sessions.begin() as session:
+        session.execute(
+            sa.update(DIGESTS).where(DIGESTS.c.id == digest.id).values(claimed_by=earlier)
+        )
+    assert deliver(outbox, digest).outcome == "sent"
+    assert len(smtpd.accepted) == 1

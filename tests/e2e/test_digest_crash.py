@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from digest.smtpd import SmtpServer, smtpd
-from e2e.daemon import environ
+from e2e.daemon import configure, environ
 from support import EXAMPLE, write
 
 __all__ = ["smtpd"]  # a fixture, imported for pytest
@@ -41,15 +41,7 @@ def watcher(project: Path, env: dict[str, str], *args: str) -> subprocess.Comple
 def test_a_crash_between_accept_and_mark_resends_the_same_message(
     project: Path, database_url: str, smtpd: SmtpServer
 ) -> None:
-    config = project / "config" / "watcher.yaml"
-    config.write_text(
-        config.read_text(encoding="utf-8").replace(
-            "mail:\n",
-            f"mail:\n  smtp:\n    host: {smtpd.host}\n    port: {smtpd.port}\n"
-            "    security: none\n    timeout: 10s\n",
-        ),
-        encoding="utf-8",
-    )
+    configure(project, mail=smtpd.settings())
     (project / "config" / "rules.yaml").write_text(RULES, encoding="utf-8")
     write(project / "seeds" / EXAMPLE.name, EXAMPLE.read_bytes())
     env = environ(database_url)

@@ -77,11 +77,7 @@ def digests(desk: Desk) -> list[dict[str, Any]]:
 def test_a_dropped_connection_is_retried_with_the_same_message(
     desk: Desk, smtpd: SmtpServer, when: HangUp, arrived_first: int
 ) -> None:
-    scanned(
-        desk,
-        mail=f"  smtp:\n    host: {smtpd.host}\n    port: {smtpd.port}\n"
-        "    security: none\n    timeout: 5s\n",
-    )
+    scanned(desk, mail=smtpd.settings(timeout="5s"))
     smtpd.handler.hang_up(when)
     dropped = run(desk, "digest", "send", "--subscriber", "desk@example.org")
     assert dropped.exit_code == 1

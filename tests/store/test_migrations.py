@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -153,3 +154,29 @@ def test_upgrade_gives_archived_feed_entries_their_source_tags(database_url: str
     assert stored["source:bbc:k"].source_tags == ("mena",)
     assert stored["notes/a.md"].source_tags == ()
     assert stored["notes/a.md"].tags == ("mena",)
+
+
+class Interrupted(Exception):
+    """The process dies here (as under `kill -9`, nothing after it runs)."""
+
+
+def test_a_first_upgrade_stopped_half_way_leaves_nothing_behind(database_url: str) -> None:
+    """The whole upgrade is one transaction: stopped in the second migration, the first one's
+    tables are gone too, and the next start migrates from scratch."""
+    engine = make_engine(database_url)
+
+    def stop_at_hits(*args: object) -> None:
+        if str(args[2]).lstrip().startswith("CREATE TABLE hits"):
+            raise Interrupted
+
+    sa.event.listen(engine, "before_cursor_execute", stop_at_hits)
+    with pytest.raises(Interrupted):
+        upgrade(engine)
+    sa.event.remove(engine, "before_cursor_execute", stop_at_hits)
+    with engine.connect() as connection:
+        assert sa.inspect(connection).get_table_names() == []
+    upgrade(engine)
+    with engine.connect() as connection:
+        assert current_revision(connection) == head_revision()
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    engine.dispose()

@@ -14,6 +14,7 @@ import dataclasses
 import logging
 import os
 import socket
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -55,17 +56,25 @@ BACKOFF_MAX = timedelta(hours=6)
 CLAIM_LEASE = timedelta(minutes=10)
 
 
+# Tells this process from an earlier one that had its pid on this host: a container started
+# again after `kill -9` usually runs watcher with the same pid and host name.
+_THIS_START = uuid.uuid4().hex[:12]
+
+
 def this_owner() -> str:
-    """This process, as a claim names it: host and pid."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """This process, as a claim names it: host, pid and this start of it."""
+    return f"{socket.gethostname()}:{os.getpid()}/{_THIS_START}"
 
 
 def owner_alive(owner: str) -> bool:
     """Whether the process of a claim may still be at work: on another host, assume so; on
-    this one, ask the system (a process killed with -9 left its claim behind)."""
-    host, _, pid = owner.rpartition(":")
+    this one, ask the system (a process killed with -9 left its claim behind). A claim with
+    this process's pid and not its start was left by an earlier process."""
+    host, _, pid = owner.partition("/")[0].rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():
         return True
+    if int(pid) == os.getpid():
+        return owner == this_owner()
     return pid_alive(int(pid))
 
 

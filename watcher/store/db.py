@@ -105,6 +105,7 @@ def upgrade(engine: Engine) -> None:
             if current_revision(connection) == head_revision():
                 return
         with job_lock(engine, "migrations", wait=True), engine.begin() as connection:
+            _begin_schema_changes(connection)
             if current_revision(connection) == head_revision():
                 return
             from alembic import command  # noqa: PLC0415 - see the docstring
@@ -118,6 +119,14 @@ def upgrade(engine: Engine) -> None:
         raise StoreError(
             f"cannot open the database {engine.url!r}: {database_reason(exc)} — check database_url"
         ) from exc
+
+
+def _begin_schema_changes(connection: Connection) -> None:
+    """Make the whole upgrade one transaction. SQLite's Python driver opens one only before
+    a data change, so without this the first migration's tables were committed one by one:
+    a process killed half way left a schema that no later start could migrate."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def insert_ignore(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -136,13 +137,16 @@ EDGE_QUERIES = (
 )
 
 
+def both_matchers(queries: Sequence[str]) -> tuple[Percolator, NaiveMatcher]:
+    """The percolator and the naive matcher over the same queries, named q0, q1, ..."""
+    named = {f"q{i}": q for i, q in enumerate(queries)}
+    compiled = rulegen.compile_rules(rulegen.GeneratedRule(n, q) for n, q in named.items())
+    return Percolator(compiled), NaiveMatcher(named)
+
+
 @needs_corpus
 def test_naive_and_percolator_agree_on_edge_queries() -> None:
-    queries = {f"q{i}": q for i, q in enumerate(EDGE_QUERIES)}
-    percolator = Percolator(
-        rulegen.compile_rules(rulegen.GeneratedRule(n, q) for n, q in queries.items())
-    )
-    naive = NaiveMatcher(queries)
+    percolator, naive = both_matchers(EDGE_QUERIES)
     matched = 0
     for article in (to_article(doc) for doc in load_docs(limit=ARTICLES)):
         expected = naive.match(article)
@@ -162,12 +166,8 @@ TAG_QUERIES = (
 
 @needs_corpus
 def test_naive_and_percolator_agree_on_source_tags() -> None:
-    queries = {f"q{i}": q for i, q in enumerate(TAG_QUERIES)}
-    percolator = Percolator(
-        rulegen.compile_rules(rulegen.GeneratedRule(n, q) for n, q in queries.items())
-    )
-    naive = NaiveMatcher(queries)
-    matched: dict[str, int] = dict.fromkeys(queries, 0)
+    percolator, naive = both_matchers(TAG_QUERIES)
+    matched: dict[str, int] = {f"q{i}": 0 for i in range(len(TAG_QUERIES))}
     docs = load_docs(limit=ARTICLES)
     for i, doc in enumerate(docs):
         article = replace(to_article(doc), source_tags=SOURCE_TAGS[i % len(SOURCE_TAGS)])

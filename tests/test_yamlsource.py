@@ -74,3 +74,42 @@ def test_hostile_front_matter_is_an_error_for_that_file(front: str, reason: str)
     with pytest.raises(IngestError) as caught:
         read_article(Path("story.md"), text.encode(), context)
     assert reason in caught.value.message
+
+
+# Values the YAML grammar allows but Python cannot build: each is an error at its place.
+UNBUILDABLE = [
+    pytest.param("9" * 5_000, "cannot read this int value (Exceeds the limit", id="huge-int"),
+    pytest.param("2020-02-30", "cannot read this timestamp value (day is out of range", id="date"),
+    pytest.param("!!bool maybe", "cannot read this bool value", id="bool"),
+    pytest.param("!!float abc", "cannot read this float value", id="float"),
+]
+
+
+@pytest.mark.parametrize(("value", "reason"), UNBUILDABLE)
+def test_a_value_python_cannot_build_is_an_error_at_its_place_in_a_rule_file(
+    tmp_path: Path, value: str, reason: str
+) -> None:
+    path = write(tmp_path / "rules.yaml", f"rules:\n  - name: a\n    query: x\n    tags: {value}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_rules([path])
+    assert str(caught.value).startswith(f"{path}:4:11: YAML syntax: {reason}")
+    assert "\n" not in str(caught.value)
+    assert "set_int_max_str_digits" not in str(caught.value)
+
+
+def test_a_value_python_cannot_build_is_an_error_in_the_config(tmp_path: Path) -> None:
+    path = write(tmp_path / "config" / "watcher.yaml", "scan:\n  max_file_size: 2020-02-30\n")
+    with pytest.raises(ConfigError, match=r"watcher\.yaml:2:18: YAML syntax: cannot read this"):
+        load_config(path, environ={})
+
+
+# Front matter keeps timestamps as text (a bad date there is a warning, the mtime stands in).
+@pytest.mark.parametrize(("value", "reason"), [p for p in UNBUILDABLE if p.id != "date"])
+def test_a_value_python_cannot_build_in_front_matter_is_an_error_for_that_file(
+    value: str, reason: str
+) -> None:
+    context = ReadContext(UTC, "Desk", datetime(2026, 1, 1, tzinfo=UTC))
+    text = f"---\ntitle: Libya\nsource: {value}\n---\nBody.\n"
+    with pytest.raises(IngestError) as caught:
+        read_article(Path("story.md"), text.encode(), context)
+    assert caught.value.message.startswith(f"invalid front matter at line 3, column 9: {reason}")

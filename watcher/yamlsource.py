@@ -12,10 +12,31 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.reader import ReaderError
 
 from watcher.errors import ConfigError, ConfigErrors, Location, RuleError
+
+
+class ValuesAtTheirPlace:
+    """Constructor mixin: a value YAML's grammar allows but Python cannot build (the date
+    2020-02-30, an integer of more than 4300 digits, `!!bool maybe`) is a ConstructorError
+    at the value, like any other YAML error, not a bare ValueError from deep inside."""
+
+    def construct_non_recursive_object(self, node: Any, tag: str | None = None) -> Any:
+        try:
+            return super().construct_non_recursive_object(node, tag)  # type: ignore[misc]
+        except (ValueError, KeyError, OverflowError) as exc:
+            what = str(node.tag).rsplit(":", 1)[-1]
+            reason = str(exc).split(";")[0]  # not Python's advice on sys.set_int_max_str_digits
+            raise ConstructorError(
+                problem=f"cannot read this {what} value ({reason})", problem_mark=node.start_mark
+            ) from exc
+
+
+class _RoundTripConstructor(ValuesAtTheirPlace, RoundTripConstructor):
+    pass
 
 
 def load_yaml(path: Path, *, shown_as: str | Path | None = None) -> Any:
@@ -33,6 +54,7 @@ def parse_yaml(text: str, *, shown: str | Path) -> Any:
     alias bombs are one-line ConfigErrors."""
     yaml = YAML(typ="rt")
     yaml.version = (1, 2)
+    yaml.Constructor = _RoundTripConstructor
     try:
         document = yaml.load(text)
         check_expansion(document, shown=shown)

@@ -13,7 +13,7 @@ from watcher.articles.decode import tidy_block
 from watcher.articles.json_ import article_from_record, text_field
 from watcher.errors import IngestError
 from watcher.model import Reading
-from watcher.yamlsource import EXPANSION_ALLOWANCE, expansion
+from watcher.yamlsource import EXPANSION_ALLOWANCE, ValuesAtTheirPlace, expansion
 
 if TYPE_CHECKING:
     from ruamel.yaml.nodes import ScalarNode
@@ -27,7 +27,7 @@ _OPENING = "---"
 _CLOSINGS = frozenset({"---", "..."})
 
 
-class _Constructor(SafeConstructor):
+class _Constructor(ValuesAtTheirPlace, SafeConstructor):
     """Safe loading, except that timestamps stay text: ruamel turns `+02:00` into naive UTC."""
 
     def construct_timestamp_text(self, node: ScalarNode) -> str:

@@ -122,6 +122,8 @@ def position(node: Any, loc: Sequence[int | str]) -> tuple[int, int] | None:
     found: tuple[int, int] | None = None
     for part in loc:
         if isinstance(node, CommentedMap) and part in node:
+            if not written_here(node, part):
+                break
             line, col = node.lc.key(part)
             found = (line + 1, col + 1)
             node = node[part]
@@ -132,6 +134,11 @@ def position(node: Any, loc: Sequence[int | str]) -> tuple[int, int] | None:
         else:
             break
     return found
+
+
+def written_here(node: CommentedMap, key: object) -> bool:
+    """Whether `key` is written in `node` itself, with a position: not merged in (`<<: *a`)."""
+    return node.lc.data is not None and key in node.lc.data
 
 
 def dotted(loc: Iterable[int | str]) -> str:

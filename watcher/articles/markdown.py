@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 
 from watcher.articles.decode import tidy_block
 from watcher.articles.json_ import article_from_record, text_field
@@ -69,6 +70,12 @@ def _load_yaml(source: str) -> dict[str, object]:
         raise IngestError("front matter nested thousands deep") from exc
     except MarkedYAMLError as exc:
         raise IngestError(_yaml_reason(exc)) from exc
+    except ReaderError as exc:  # its text is two lines, with an offset no user can use
+        line = source.count("\n", 0, exc.position) + 2  # +2: after the '---' line
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character))
+        raise IngestError(
+            f"invalid front matter at line {line}: character U+{code:04X} is not allowed in YAML"
+        ) from exc
     except YAMLError as exc:
         raise IngestError(f"invalid front matter: {exc}") from exc
     if loaded is None:

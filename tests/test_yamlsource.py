@@ -58,14 +58,44 @@ def test_a_nul_byte_is_one_line_at_its_place(tmp_path: Path) -> None:
 
 def test_nesting_thousands_deep_is_refused() -> None:
     with pytest.raises(ConfigError, match="nested thousands deep"):
-        parse_yaml("a: " + "[" * 5_000 + "]" * 5_000 + "\n", shown="deep.yaml")
+        parse_yaml("".join(f"{'  ' * i}k{i}:\n" for i in range(2_000)), shown="deep.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "col"),
+    [
+        pytest.param("a: " + "[" * 5_000 + "]" * 5_000 + "\n", 104, id="closed"),
+        pytest.param("a: " + "[" * 5_000 + "\n", 104, id="open"),
+        pytest.param("a: " + "[x, {b: " * 2_000 + "\n", 404, id="with-values"),
+    ],
+)
+def test_brackets_nested_past_a_hundred_are_refused_at_the_first_too_deep(
+    text: str, col: int
+) -> None:
+    # Parsing them would take seconds per file (the scanner is quadratic in the depth).
+    with pytest.raises(ConfigError) as caught:
+        parse_yaml("rules: []\n" + text, shown="deep.yaml")
+    assert str(caught.value) == (
+        f"deep.yaml:2:{col}: [ or {{ nested more than 100 deep — this is not a watcher config"
+    )
+
+
+def test_brackets_nested_a_hundred_deep_still_parse() -> None:
+    front = "a: " + "[" * 100 + "x" + "]" * 100 + "\n"
+    context = ReadContext(UTC, "Desk", datetime(2026, 1, 1, tzinfo=UTC))
+    reading = read_article(Path("story.md"), f"---\n{front}---\n# Libya\n".encode(), context)
+    assert reading.articles[0].title == "Libya"
 
 
 @pytest.mark.parametrize(
     ("front", "reason"),
     [
         pytest.param(bomb(), "front matter aliases (*name) would expand to", id="bomb"),
-        pytest.param("a: " + "[" * 5_000 + "]" * 5_000 + "\n", "nested thousands deep", id="deep"),
+        pytest.param(
+            "a: " + "[" * 5_000 + "]" * 5_000 + "\n",
+            "invalid front matter at line 2: [ or { nested more than 100 deep",
+            id="deep",
+        ),
     ],
 )
 def test_hostile_front_matter_is_an_error_for_that_file(front: str, reason: str) -> None:

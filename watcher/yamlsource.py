@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import accumulate
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -39,6 +41,29 @@ class _RoundTripConstructor(ValuesAtTheirPlace, RoundTripConstructor):
     pass
 
 
+# [ and { nested deeper than this are refused before parsing: the YAML scanner's time grows
+# with the square of the depth (seconds for one line of a thousand "["), and no config or
+# front matter nests more than a few levels.
+MAX_FLOW_DEPTH = 100
+_FLOW_STEP = MappingProxyType({"[": 1, "{": 1, "]": -1, "}": -1})
+_NOT_FLOW = re.compile(r"[^\[\]{}]+")
+_FLOW = re.compile(r"[\[\]{}]")
+
+
+def too_deep_at(text: str) -> int | None:
+    """The offset of the first [ or { nested past MAX_FLOW_DEPTH (brackets in quoted text
+    count too: a bound, not a parse), or None."""
+    brackets = _NOT_FLOW.sub("", text)
+    if not brackets or max(accumulate(map(_FLOW_STEP.__getitem__, brackets))) <= MAX_FLOW_DEPTH:
+        return None
+    depth = 0
+    for match in _FLOW.finditer(text):
+        depth += _FLOW_STEP[match.group()]
+        if depth > MAX_FLOW_DEPTH:
+            break
+    return match.start()
+
+
 def load_yaml(path: Path, *, shown_as: str | Path | None = None) -> Any:
     """Parse a YAML 1.2 file keeping positions; a syntax error is a one-line ConfigError."""
     shown = shown_as if shown_as is not None else path
@@ -55,6 +80,14 @@ def parse_yaml(text: str, *, shown: str | Path) -> Any:
     yaml = YAML(typ="rt")
     yaml.version = (1, 2)
     yaml.Constructor = _RoundTripConstructor
+    deep = too_deep_at(text)
+    if deep is not None:
+        line = text.count("\n", 0, deep) + 1
+        col = deep - (text.rfind("\n", 0, deep) + 1) + 1
+        raise ConfigError(
+            f"[ or {{ nested more than {MAX_FLOW_DEPTH} deep — this is not a watcher config",
+            Location(shown, line, col),
+        )
     try:
         document = yaml.load(text)
         check_expansion(document, shown=shown)

@@ -14,7 +14,13 @@ from watcher.articles.decode import tidy_block
 from watcher.articles.json_ import article_from_record, text_field
 from watcher.errors import IngestError
 from watcher.model import Reading
-from watcher.yamlsource import EXPANSION_ALLOWANCE, ValuesAtTheirPlace, expansion
+from watcher.yamlsource import (
+    EXPANSION_ALLOWANCE,
+    MAX_FLOW_DEPTH,
+    ValuesAtTheirPlace,
+    expansion,
+    too_deep_at,
+)
 
 if TYPE_CHECKING:
     from ruamel.yaml.nodes import ScalarNode
@@ -63,6 +69,12 @@ def _split_front_matter(text: str) -> tuple[dict[str, object], str]:
 def _load_yaml(source: str) -> dict[str, object]:
     yaml = YAML(typ="safe", pure=True)
     yaml.Constructor = _Constructor
+    deep = too_deep_at(source)
+    if deep is not None:
+        line = source.count("\n", 0, deep) + 2  # +2: after the '---' line
+        raise IngestError(
+            f"invalid front matter at line {line}: [ or {{ nested more than {MAX_FLOW_DEPTH} deep"
+        )
     try:
         loaded = yaml.load(source)
         expanded, held = expansion(loaded)

@@ -37,6 +37,12 @@ def fuzz_settings(examples: int = EXAMPLES) -> settings:
     )
 
 
+def one_line(message: str) -> bool:
+    """Whether a message shows as one line: the CLI prints each of its `splitlines()` as an
+    `error:` line (control characters made visible), logs and `watcher errors` one row."""
+    return len(message.splitlines()) == 1
+
+
 # --- characters and text -------------------------------------------------------------------
 
 CONTROLS = "".join(chr(c) for c in (*range(0x01, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F))

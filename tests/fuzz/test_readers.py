@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from fuzz import hostile
+from fuzz.hostile import one_line
 from hypothesis import event, example, given
 
 from watcher.articles import ReadContext, read_article
@@ -21,8 +22,6 @@ CTX = ReadContext(ZoneInfo("Europe/Rome"), "Local desk", datetime(2024, 1, 2, 3,
 MAX_FILE_SIZE = 10_000_000
 # What a database text column refuses (PostgreSQL: NUL; every driver: a lone surrogate).
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-# What a reason may not hold: it is one line of a log, of `watcher errors`, of a terminal.
-NOT_ONE_LINE = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
 # "invalid JSON at line 3, ...", "invalid front matter at line 2, ...": the line in the file.
 LINE_IN_FILE = re.compile(r"\bline (\d+)\b")
 
@@ -52,7 +51,7 @@ def check_reason(error: WatcherError, path: Path, data: bytes) -> None:
     names is a line of the file."""
     reported = f"{path}: {error}"
     assert error.message.strip(), "an empty reason"
-    assert not NOT_ONE_LINE.search(reported), repr(reported)
+    assert one_line(reported), repr(reported)
     assert reported.startswith(f"{path}: ")
     for number in LINE_IN_FILE.findall(error.message):
         assert 1 <= int(number) <= data.count(b"\n") + data.count(b"\r") + 1, error.message
@@ -78,4 +77,4 @@ def test_a_file_reads_as_storable_articles_or_is_refused_with_one_line(
     for read in result.articles:
         check_storable(read)
     for warning in result.warnings:
-        assert not NOT_ONE_LINE.search(warning), repr(warning)
+        assert one_line(warning), repr(warning)

@@ -210,8 +210,8 @@ def describe(error: ErrorDetails) -> str:
     if kind in ("value_error", "assertion_error"):
         return str(error.get("ctx", {}).get("error", error["msg"]))
     if kind in _EXPECTED:
-        return f'expected {_EXPECTED[kind]}, got "{got}"'
-    return f'{error["msg"][0].lower()}{error["msg"][1:]}, got "{got}"'
+        return f"expected {_EXPECTED[kind]}, got {quoted(str(got))}"
+    return f"{error['msg'][0].lower()}{error['msg'][1:]}, got {quoted(str(got))}"
 
 
 def validation_errors(
@@ -227,13 +227,16 @@ def validation_errors(
     return sorted(errors, key=_line_order)
 
 
+_BREAKS_JSON_KEEPS = re.compile("[\x7f-\x9f\u2028\u2029]")
 _ITEM_PREFIX = re.compile(r"^([a-z_]+)?\[\d+\]\.?")
 
 
 def quoted(text: str) -> str:
     """`text` in double quotes, with line breaks and other controls escaped: error messages
-    stay one line whatever a file holds."""
-    return json.dumps(text, ensure_ascii=False)
+    stay one line whatever a file holds (JSON leaves DEL, C1 controls and U+2028/9 alone)."""
+    return _BREAKS_JSON_KEEPS.sub(
+        lambda m: f"\\u{ord(m.group()):04x}", json.dumps(text, ensure_ascii=False)
+    )
 
 
 def relabel(error: ConfigError, label: str) -> RuleError:

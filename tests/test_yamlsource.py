@@ -143,3 +143,22 @@ def test_a_value_python_cannot_build_in_front_matter_is_an_error_for_that_file(
     with pytest.raises(IngestError) as caught:
         read_article(Path("story.md"), text.encode(), context)
     assert caught.value.message.startswith(f"invalid front matter at line 3, column 9: {reason}")
+
+
+@pytest.mark.parametrize(
+    ("line", "col"),
+    [
+        pytest.param('  - name: "a\\ud800"\n    query: x\n', "2:11", id="name"),
+        pytest.param(
+            '  - name: a\n    query: x\n    backfill: "1d\\udc00"\n', "4:15", id="backfill"
+        ),
+    ],
+)
+def test_a_lone_surrogate_escape_in_a_rule_file_is_an_error_at_its_place(
+    tmp_path: Path, line: str, col: str
+) -> None:
+    path = write(tmp_path / "rules.yaml", "rules:\n" + line)
+    with pytest.raises(ConfigError) as caught:
+        load_rules([path])
+    assert str(caught.value).startswith(f"{path}:{col}: YAML syntax: \\ud")
+    assert "is half a character (a lone surrogate)" in str(caught.value)

@@ -37,8 +37,22 @@ class ValuesAtTheirPlace:
             ) from exc
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 class _RoundTripConstructor(ValuesAtTheirPlace, RoundTripConstructor):
-    pass
+    """Also refuses a lone surrogate (only a "\\ud800" escape can write one): it is no
+    text, and the validation of any setting holding one fails with an encoding error."""
+
+    def construct_non_recursive_object(self, node: Any, tag: str | None = None) -> Any:
+        value = super().construct_non_recursive_object(node, tag)
+        if isinstance(value, str) and (found := _SURROGATE.search(value)) is not None:
+            raise ConstructorError(
+                problem=f"\\u{ord(found.group()):04x} is half a character (a lone surrogate)"
+                " — write the whole character",
+                problem_mark=node.start_mark,
+            )
+        return value
 
 
 # [ and { nested deeper than this are refused before parsing: the YAML scanner's time grows

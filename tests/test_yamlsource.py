@@ -162,3 +162,21 @@ def test_a_lone_surrogate_escape_in_a_rule_file_is_an_error_at_its_place(
         load_rules([path])
     assert str(caught.value).startswith(f"{path}:{col}: YAML syntax: \\ud")
     assert "is half a character (a lone surrogate)" in str(caught.value)
+
+
+def test_a_yaml_message_quoting_a_value_with_line_breaks_stays_one_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "rules.yaml", 'rules:\n  - name: a\n    query: x\n    query: "y\\nz"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_rules([path])
+    assert str(caught.value).splitlines() == [
+        f'{path}:4:5: YAML syntax: found duplicate key "query" with value "y\\u000az"'
+        ' (original value: "x") — fix the YAML syntax'
+    ]
+    context = ReadContext(UTC, "Desk", datetime(2026, 1, 1, tzinfo=UTC))
+    text = '---\ntitle: a\ntitle: "b\\u2028c"\n---\nBody.\n'
+    with pytest.raises(IngestError) as refused:
+        read_article(Path("story.md"), text.encode(), context)
+    assert refused.value.message == (
+        'invalid front matter at line 3, column 1: found duplicate key "title" with value'
+        ' "b\\u2028c" (original value: "a")'
+    )

@@ -111,7 +111,7 @@ def parse_yaml(text: str, *, shown: str | Path) -> Any:
         ) from exc
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "invalid YAML"
+        problem = one_line(exc.problem or exc.context or "invalid YAML")
         location = Location(shown, mark.line + 1, mark.column + 1) if mark else Location(shown)
         raise ConfigError(f"YAML syntax: {problem} — fix the YAML syntax", location) from exc
     except ReaderError as exc:
@@ -241,16 +241,22 @@ def validation_errors(
     return sorted(errors, key=_line_order)
 
 
-_BREAKS_JSON_KEEPS = re.compile("[\x7f-\x9f\u2028\u2029]")
 _ITEM_PREFIX = re.compile(r"^([a-z_]+)?\[\d+\]\.?")
+
+
+_LINE_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """`text` with line breaks and other controls as escapes: YAML's messages quote values
+    (`found duplicate key "a" with value "x\\ny"`) as they are."""
+    return _LINE_BREAKING.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def quoted(text: str) -> str:
     """`text` in double quotes, with line breaks and other controls escaped: error messages
     stay one line whatever a file holds (JSON leaves DEL, C1 controls and U+2028/9 alone)."""
-    return _BREAKS_JSON_KEEPS.sub(
-        lambda m: f"\\u{ord(m.group()):04x}", json.dumps(text, ensure_ascii=False)
-    )
+    return one_line(json.dumps(text, ensure_ascii=False))
 
 
 def relabel(error: ConfigError, label: str) -> RuleError:

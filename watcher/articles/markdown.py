@@ -19,6 +19,7 @@ from watcher.yamlsource import (
     MAX_FLOW_DEPTH,
     ValuesAtTheirPlace,
     expansion,
+    one_line,
     too_deep_at,
 )
 
@@ -104,7 +105,7 @@ def _load_yaml(source: str) -> dict[str, object]:
 
 def _yaml_reason(exc: MarkedYAMLError) -> str:
     mark = exc.problem_mark or exc.context_mark
-    problem = exc.problem or exc.context or "malformed YAML"
+    problem = one_line(exc.problem or exc.context or "malformed YAML")
     if mark is None:
         return f"invalid front matter: {problem}"
     # +2: mark lines are 0-based and the front matter starts after the '---' line.

@@ -587,7 +587,17 @@ def _rule_item(name: str, query: str, extra: str) -> str:
     return "  - " + "\n    ".join(lines)
 
 
+rule_queries = st.one_of(
+    queries, plain_words, st.lists(plain_words, min_size=1, max_size=4).map(" OR ".join)
+)
+well_formed_rule_items = st.builds(
+    _rule_item,
+    st.sampled_from(["libya", "oil", "x-1", "a", "b"]) | rule_names,
+    rule_queries,
+    front_matter_pairs(RULE_KEYS[2:]),
+)
 rule_items = st.one_of(
+    well_formed_rule_items,
     st.builds(_rule_item, rule_names, queries, front_matter_body(RULE_KEYS)),
     front_matter_body(RULE_KEYS).map(lambda body: "  - " + body.replace("\n", "\n    ")),
     yaml_values.map(lambda value: f"  - {value}"),
@@ -611,7 +621,15 @@ def _rule_file(defaults: str, items: list[str], sections: list[str], hazard: str
     return "\n".join(part for part in parts if part) + "\n"
 
 
+well_formed_rule_files = st.builds(
+    _rule_file,
+    st.sampled_from(["", "defaults:\n  fields: [title, lead, body]", "defaults: {fields: [body]}"]),
+    st.lists(well_formed_rule_items, max_size=4),
+    st.lists(st.sampled_from(SECTION_SAMPLES[:1] + SECTION_SAMPLES[4:5]), max_size=1),
+    st.just(""),
+)
 rule_files = st.one_of(
+    well_formed_rule_files,
     st.builds(
         _rule_file,
         st.sampled_from(["", "defaults:\n  fields: [title, lead, body]", "defaults: {fields: []}"]),
@@ -623,6 +641,8 @@ rule_files = st.one_of(
     texts,
 )
 rule_file_bytes = st.one_of(
+    rule_files.map(lambda text: text.encode("utf-8", "surrogatepass")),
+    rule_files.map(lambda text: codecs.BOM_UTF8 + text.encode("utf-8", "surrogatepass")),
     in_some_encoding(rule_files),
     mangled(rule_files.map(lambda text: text.encode("utf-8", "surrogatepass"))),
 )

@@ -57,7 +57,7 @@ def check_reason(error: WatcherError, path: Path, data: bytes) -> None:
         assert 1 <= int(number) <= data.count(b"\n") + data.count(b"\r") + 1, error.message
 
 
-@hostile.fuzz_settings()
+@hostile.fuzz_settings(hostile.EXAMPLES * 3)
 @given(article=hostile.articles)
 @example(article=(".json", b'{"title": ' + b"1" * 5000 + b"}"))
 @example(article=(".md", b"---\ntitle: " + b"9" * 5000 + b"\n---\nbody"))

@@ -321,3 +321,14 @@ def test_malformed_database_url_in_the_environment_is_a_config_error(tmp_path: P
         'WATCHER_DATABASE_URL: expected a database URL like "sqlite:///var/watcher.db", '
         'got "nonsense"'
     )
+
+
+def test_a_wrong_value_with_line_breaks_is_quoted_on_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "config" / "watcher.yaml"
+    path.parent.mkdir()
+    path.write_text('sources: "a\\nb\\u2028c\\x1b"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={})
+    assert str(caught.value).splitlines() == [
+        f'{path}:1:1: sources: input should be a valid tuple, got "a\\nb\\u2028c\\u001b"'
+    ]

@@ -26,6 +26,7 @@ UID = "ab" * 32
 HOSTILE = {
     "control characters": "Libya\x00 \x01\x02\x08\x0b\x0c\x0e\x1f\x7f\x85\ufffe\uffff end",
     "lone surrogates": "Libya \ud800 and \udfff",
+    "noncharacters": "Libya \ufdd0 \U0001fffe \U0010ffff end",
     "CDATA end": "Libya ]]> and ]]]]><![CDATA[> <![CDATA[x]]>",
     "script": "Libya <script>alert('x')</script> <img src=x onerror=alert(1)>",
     "broken HTML": "Libya <b><i>unclosed <p <a href='\"> & &amp; &#0; &bogus; </div>",
@@ -283,6 +284,8 @@ def test_a_match_only_in_the_headline_shows_the_lead_not_the_headline_again(
 
 def test_xml_safe_and_safe_url() -> None:
     assert xml_safe("a\x00b\x1fc\ud800d\ufffe") == "abcd"
+    # Noncharacters: XML takes them, but an HTML parser reports each as an error.
+    assert xml_safe("a\ufdd0b\ufdefc\U0001fffed\U0010ffffe\U00010000") == "abcde\U00010000"
     assert safe_url("https://x.org/a?b=1") == "https://x.org/a?b=1"
     for bad in ("javascript:alert(1)", "ftp://x", "https://x.org/a b", "", None, 'http://"x'):
         assert safe_url(bad) is None

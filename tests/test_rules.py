@@ -270,3 +270,18 @@ def test_every_error_in_every_file_is_reported_at_once(tmp_path: Path) -> None:
     second = rules_file(tmp_path, "rules: [oops\n", name="rules.d/broken.yaml")
     errors = errors_of(first, second)
     assert [e.split(": ")[0] for e in errors] == [f"{first}:3:14", f"{first}:7:5", f"{second}:2:1"]
+
+
+def test_a_rule_merged_from_an_anchor_loads_and_its_errors_are_placed_at_the_rule(
+    tmp_path: Path,
+) -> None:
+    good = rules_file(tmp_path, "rules:\n  - <<: {name: libya, query: Libya}\n    tags: [mena]\n")
+    [rule] = load_rules([good]).rules
+    assert (rule.name, rule.query, rule.tags, str(rule.location)) == (
+        "libya",
+        "Libya",
+        ("mena",),
+        f"{good}:2:5",
+    )
+    bad = rules_file(tmp_path, "rules:\n  - <<: {name: a, query: 'x AND'}\n", name="bad.yaml")
+    assert errors_of(bad) == [f'{bad}:2:5: rule "a": query: "AND" at the end needs a term after it']

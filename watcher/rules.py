@@ -28,7 +28,14 @@ from watcher.query.check import location as query_location
 from watcher.query.compile import CompiledQuery, compile_query, keywords_query
 from watcher.query.parse import QueryWarning
 from watcher.subscribers import Subscriber, SubscriberEntry, load_subscribers
-from watcher.yamlsource import parse_yaml, position, quoted, validate_item, validation_errors
+from watcher.yamlsource import (
+    parse_yaml,
+    position,
+    quoted,
+    validate_item,
+    validation_errors,
+    written_here,
+)
 
 FieldName = Literal["title", "lead", "body"]  # `source` only through `source:` in a query
 NAME_PATTERN = re.compile(r"[a-z0-9-]+")
@@ -263,6 +270,8 @@ class _RuleSource:
         node = self.node
         if not isinstance(node, CommentedMap) or "query" not in node:
             return self.at("keywords")
+        if not written_here(node, "query"):  # merged in from elsewhere: at the rule
+            return self.at()
         value_line, value_col = node.lc.value("query")
         if line is None:
             return Location(self.shown, value_line + 1, value_col + 1)

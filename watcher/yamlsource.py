@@ -5,17 +5,77 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import accumulate
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.reader import ReaderError
 
 from watcher.errors import ConfigError, ConfigErrors, Location, RuleError
+
+
+class ValuesAtTheirPlace:
+    """Constructor mixin: a value YAML's grammar allows but Python cannot build (the date
+    2020-02-30, an integer of more than 4300 digits, `!!bool maybe`) is a ConstructorError
+    at the value, like any other YAML error, not a bare ValueError from deep inside."""
+
+    def construct_non_recursive_object(self, node: Any, tag: str | None = None) -> Any:
+        try:
+            return super().construct_non_recursive_object(node, tag)  # type: ignore[misc]
+        except (ValueError, KeyError, OverflowError) as exc:
+            what = str(node.tag).rsplit(":", 1)[-1]
+            reason = str(exc).split(";")[0]  # not Python's advice on sys.set_int_max_str_digits
+            raise ConstructorError(
+                problem=f"cannot read this {what} value ({reason})", problem_mark=node.start_mark
+            ) from exc
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _RoundTripConstructor(ValuesAtTheirPlace, RoundTripConstructor):
+    """Also refuses a lone surrogate (only a "\\ud800" escape can write one): it is no
+    text, and the validation of any setting holding one fails with an encoding error."""
+
+    def construct_non_recursive_object(self, node: Any, tag: str | None = None) -> Any:
+        value = super().construct_non_recursive_object(node, tag)
+        if isinstance(value, str) and (found := _SURROGATE.search(value)) is not None:
+            raise ConstructorError(
+                problem=f"\\u{ord(found.group()):04x} is half a character (a lone surrogate)"
+                " — write the whole character",
+                problem_mark=node.start_mark,
+            )
+        return value
+
+
+# [ and { nested deeper than this are refused before parsing: the YAML scanner's time grows
+# with the square of the depth (seconds for one line of a thousand "["), and no config or
+# front matter nests more than a few levels.
+MAX_FLOW_DEPTH = 100
+_FLOW_STEP = MappingProxyType({"[": 1, "{": 1, "]": -1, "}": -1})
+_NOT_FLOW = re.compile(r"[^\[\]{}]+")
+_FLOW = re.compile(r"[\[\]{}]")
+
+
+def too_deep_at(text: str) -> int | None:
+    """The offset of the first [ or { nested past MAX_FLOW_DEPTH (brackets in quoted text
+    count too: a bound, not a parse), or None."""
+    brackets = _NOT_FLOW.sub("", text)
+    if not brackets or max(accumulate(map(_FLOW_STEP.__getitem__, brackets))) <= MAX_FLOW_DEPTH:
+        return None
+    depth = 0
+    for match in _FLOW.finditer(text):
+        depth += _FLOW_STEP[match.group()]
+        if depth > MAX_FLOW_DEPTH:
+            break
+    return match.start()
 
 
 def load_yaml(path: Path, *, shown_as: str | Path | None = None) -> Any:
@@ -33,6 +93,15 @@ def parse_yaml(text: str, *, shown: str | Path) -> Any:
     alias bombs are one-line ConfigErrors."""
     yaml = YAML(typ="rt")
     yaml.version = (1, 2)
+    yaml.Constructor = _RoundTripConstructor
+    deep = too_deep_at(text)
+    if deep is not None:
+        line = text.count("\n", 0, deep) + 1
+        col = deep - (text.rfind("\n", 0, deep) + 1) + 1
+        raise ConfigError(
+            f"[ or {{ nested more than {MAX_FLOW_DEPTH} deep — this is not a watcher config",
+            Location(shown, line, col),
+        )
     try:
         document = yaml.load(text)
         check_expansion(document, shown=shown)
@@ -42,7 +111,7 @@ def parse_yaml(text: str, *, shown: str | Path) -> Any:
         ) from exc
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "invalid YAML"
+        problem = one_line(exc.problem or exc.context or "invalid YAML")
         location = Location(shown, mark.line + 1, mark.column + 1) if mark else Location(shown)
         raise ConfigError(f"YAML syntax: {problem} — fix the YAML syntax", location) from exc
     except ReaderError as exc:
@@ -100,6 +169,8 @@ def position(node: Any, loc: Sequence[int | str]) -> tuple[int, int] | None:
     found: tuple[int, int] | None = None
     for part in loc:
         if isinstance(node, CommentedMap) and part in node:
+            if not written_here(node, part):
+                break
             line, col = node.lc.key(part)
             found = (line + 1, col + 1)
             node = node[part]
@@ -110,6 +181,11 @@ def position(node: Any, loc: Sequence[int | str]) -> tuple[int, int] | None:
         else:
             break
     return found
+
+
+def written_here(node: CommentedMap, key: object) -> bool:
+    """Whether `key` is written in `node` itself, with a position: not merged in (`<<: *a`)."""
+    return node.lc.data is not None and key in node.lc.data
 
 
 def dotted(loc: Iterable[int | str]) -> str:
@@ -148,8 +224,8 @@ def describe(error: ErrorDetails) -> str:
     if kind in ("value_error", "assertion_error"):
         return str(error.get("ctx", {}).get("error", error["msg"]))
     if kind in _EXPECTED:
-        return f'expected {_EXPECTED[kind]}, got "{got}"'
-    return f'{error["msg"][0].lower()}{error["msg"][1:]}, got "{got}"'
+        return f"expected {_EXPECTED[kind]}, got {quoted(str(got))}"
+    return f"{error['msg'][0].lower()}{error['msg'][1:]}, got {quoted(str(got))}"
 
 
 def validation_errors(
@@ -168,10 +244,19 @@ def validation_errors(
 _ITEM_PREFIX = re.compile(r"^([a-z_]+)?\[\d+\]\.?")
 
 
+_LINE_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """`text` with line breaks and other controls as escapes: YAML's messages quote values
+    (`found duplicate key "a" with value "x\\ny"`) as they are."""
+    return _LINE_BREAKING.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def quoted(text: str) -> str:
     """`text` in double quotes, with line breaks and other controls escaped: error messages
-    stay one line whatever a file holds."""
-    return json.dumps(text, ensure_ascii=False)
+    stay one line whatever a file holds (JSON leaves DEL, C1 controls and U+2028/9 alone)."""
+    return one_line(json.dumps(text, ensure_ascii=False))
 
 
 def relabel(error: ConfigError, label: str) -> RuleError:

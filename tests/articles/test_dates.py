@@ -161,12 +161,29 @@ def test_published_from_value(value: object, expected: str) -> None:
         pytest.param(True, id="bool"),
         pytest.param([2020], id="list"),
         pytest.param(1e300, id="huge"),
+        # Times with no UTC equivalent: every time is stored in UTC.
+        pytest.param(datetime(9999, 12, 31, 23, tzinfo=timezone(-timedelta(hours=14))), id="max"),
+        pytest.param(date(1, 1, 1), id="year-one-east"),  # Rome is east of Greenwich
     ],
 )
 def test_published_from_odd_value_warns(value: object) -> None:
     assert published_from_value(value, CTX, where="published") == Published(
         MTIME, WARNING.format(value)
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("9999-12-31T23:59:59-14:00", id="iso"),
+        pytest.param("Fri, 31 Dec 9999 23:59:59 -1200", id="rfc2822"),
+        pytest.param("0001-01-01T00:00:00", id="naive-year-one-in-rome"),
+        pytest.param("1/1/0001, 12:00:00 AM", id="seeds"),
+    ],
+)
+def test_a_time_with_no_utc_equivalent_is_the_mtime_with_a_warning(text: str) -> None:
+    published = parse_published(text, CTX, where="published")
+    assert published == Published(MTIME, WARNING.format(text))
 
 
 seeds_times = st.builds(

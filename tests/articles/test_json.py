@@ -121,6 +121,11 @@ def test_fields(item: dict[str, object], field: str, expected: object) -> None:
         pytest.param(
             '{"title": {"en": "a"}}', "JSON object: 'title' must be text, not dict", id="bad-title"
         ),
+        pytest.param(
+            '{"title": "a", "published": ' + "9" * 5_000 + "}",
+            "JSON holds a number of more than 4,300 digits",
+            id="huge-number",
+        ),
     ],
 )
 def test_errors(text: str, reason: str) -> None:

@@ -154,8 +154,14 @@ def test_empty_front_matter() -> None:
         pytest.param(
             "---\ntitle: [a]\n---\nBody", r"^front matter: 'title' must be text", id="title"
         ),
+        pytest.param(
+            "---\ntitle: a\nsource: b\x9d\n---\nBody",
+            r"^invalid front matter at line 3: character U\+009D is not allowed in YAML$",
+            id="control-character",
+        ),
     ],
 )
 def test_front_matter_errors(text: str, reason: str) -> None:
-    with pytest.raises(IngestError, match=reason):
+    with pytest.raises(IngestError, match=reason) as caught:
         read(text)
+    assert "\n" not in caught.value.message

@@ -78,7 +78,7 @@ def parse_time(text: str, zone: tzinfo, *, default: datetime) -> datetime | None
     parsed = _exact(text) or _iso(text) or _rfc2822(text) or _dateutil(text, default)
     if parsed is None:
         return None
-    return with_zone(parsed, zone)
+    return in_utc_range(with_zone(parsed, zone))
 
 
 def parse_time_line(text: str, zone: tzinfo, *, default: datetime) -> datetime | None:
@@ -126,6 +126,16 @@ def with_zone(moment: datetime, zone: tzinfo) -> datetime:
     return moment.replace(tzinfo=zone)
 
 
+def in_utc_range(moment: datetime) -> datetime | None:
+    """`moment`, or None when it has no UTC time (9999-12-31T23:00-14:00, year 1 east of
+    Greenwich): every time is stored and compared in UTC."""
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        return None
+    return moment
+
+
 @dataclass(frozen=True, slots=True)
 class Published:
     """A publication time, and the warning to record when the file's mtime stood in for it."""
@@ -153,10 +163,13 @@ def published_from_value(value: object, ctx: ReadContext, *, where: str) -> Publ
     """A publication time from a JSON/YAML value: text, datetime, date, or epoch seconds."""
     if value is None or isinstance(value, str):
         return parse_published(value, ctx, where=where)
+    moment = None
     if isinstance(value, datetime):
-        return Published(with_zone(value, ctx.timezone))
-    if isinstance(value, date):
-        return Published(datetime.combine(value, time(), tzinfo=ctx.timezone))
+        moment = in_utc_range(with_zone(value, ctx.timezone))
+    elif isinstance(value, date):
+        moment = in_utc_range(datetime.combine(value, time(), tzinfo=ctx.timezone))
+    if moment is not None:
+        return Published(moment)
     if isinstance(value, int | float) and not isinstance(value, bool):
         try:
             return Published(datetime.fromtimestamp(value, tz=UTC))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import TYPE_CHECKING
 
 from watcher.articles.dates import published_from_value
@@ -46,6 +47,10 @@ def read_json(text: str, ctx: ReadContext) -> Reading:
     except json.JSONDecodeError as exc:
         raise IngestError(
             f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from exc
+    except ValueError as exc:  # int() of a number past Python's limit (sys.int_info)
+        raise IngestError(
+            f"JSON holds a number of more than {sys.get_int_max_str_digits():,} digits"
         ) from exc
     except RecursionError as exc:
         raise IngestError(

@@ -8,12 +8,20 @@ from typing import TYPE_CHECKING
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 
 from watcher.articles.decode import tidy_block
 from watcher.articles.json_ import article_from_record, text_field
 from watcher.errors import IngestError
 from watcher.model import Reading
-from watcher.yamlsource import EXPANSION_ALLOWANCE, expansion
+from watcher.yamlsource import (
+    EXPANSION_ALLOWANCE,
+    MAX_FLOW_DEPTH,
+    ValuesAtTheirPlace,
+    expansion,
+    one_line,
+    too_deep_at,
+)
 
 if TYPE_CHECKING:
     from ruamel.yaml.nodes import ScalarNode
@@ -27,7 +35,7 @@ _OPENING = "---"
 _CLOSINGS = frozenset({"---", "..."})
 
 
-class _Constructor(SafeConstructor):
+class _Constructor(ValuesAtTheirPlace, SafeConstructor):
     """Safe loading, except that timestamps stay text: ruamel turns `+02:00` into naive UTC."""
 
     def construct_timestamp_text(self, node: ScalarNode) -> str:
@@ -62,6 +70,12 @@ def _split_front_matter(text: str) -> tuple[dict[str, object], str]:
 def _load_yaml(source: str) -> dict[str, object]:
     yaml = YAML(typ="safe", pure=True)
     yaml.Constructor = _Constructor
+    deep = too_deep_at(source)
+    if deep is not None:
+        line = source.count("\n", 0, deep) + 2  # +2: after the '---' line
+        raise IngestError(
+            f"invalid front matter at line {line}: [ or {{ nested more than {MAX_FLOW_DEPTH} deep"
+        )
     try:
         loaded = yaml.load(source)
         expanded, held = expansion(loaded)
@@ -69,6 +83,12 @@ def _load_yaml(source: str) -> dict[str, object]:
         raise IngestError("front matter nested thousands deep") from exc
     except MarkedYAMLError as exc:
         raise IngestError(_yaml_reason(exc)) from exc
+    except ReaderError as exc:  # its text is two lines, with an offset no user can use
+        line = source.count("\n", 0, exc.position) + 2  # +2: after the '---' line
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character))
+        raise IngestError(
+            f"invalid front matter at line {line}: character U+{code:04X} is not allowed in YAML"
+        ) from exc
     except YAMLError as exc:
         raise IngestError(f"invalid front matter: {exc}") from exc
     if loaded is None:
@@ -85,7 +105,7 @@ def _load_yaml(source: str) -> dict[str, object]:
 
 def _yaml_reason(exc: MarkedYAMLError) -> str:
     mark = exc.problem_mark or exc.context_mark
-    problem = exc.problem or exc.context or "malformed YAML"
+    problem = one_line(exc.problem or exc.context or "malformed YAML")
     if mark is None:
         return f"invalid front matter: {problem}"
     # +2: mark lines are 0-based and the front matter starts after the '---' line.

@@ -8,8 +8,16 @@ from watcher.model import Span
 from watcher.percolator.highlight import snippet
 
 # Characters XML 1.0 forbids (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/U+FFFF);
-# DEL and C1 controls are allowed but make feed validators warn, so they go too.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# DEL and C1 controls are allowed but make feed validators warn, so they go too, and so do
+# the other noncharacters (U+FDD0-U+FDEF, the last two of every plane): an HTML parser
+# reports each as an error.
+_NOT_XML = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
+    + "".join(
+        f"{chr(plane + 0xFFFE)}{chr(plane + 0xFFFF)}" for plane in range(0x10000, 0x110000, 0x10000)
+    )
+    + "]"
+)
 _SPACES = re.compile(r"\s+")
 HEADLINE_WORDS = 12
 HEADLINE_SOURCE_CHARS = 2_000  # enough for twelve words; never the whole of a long text

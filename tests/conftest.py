@@ -20,6 +20,14 @@ __all__ = ["ingested_desk"]  # shared with the feed tests at this level
 from watcher.store.db import make_engine, make_sessionmaker, upgrade
 
 
+@pytest.fixture(autouse=True)
+def _no_caller_terminal_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Output is checked as a pipe prints it, whatever terminal runs the tests: a shell (or
+    pytest-xdist) exporting COLUMNS=80 would fold the tables (a test wanting a width sets it)."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("LINES", raising=False)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh empty database: SQLite in tmp_path, or a fresh PostgreSQL schema."""

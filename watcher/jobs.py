@@ -26,7 +26,7 @@ from watcher.scan import Progress, run_scan
 from watcher.services import Services
 from watcher.sources.settings import FetchConfig, SourceConfig
 from watcher.store.articles import Located, identities
-from watcher.store.digests import digest_history
+from watcher.store.digest_history import digest_history
 from watcher.store.hits import ArticleHit, hits_of_articles
 from watcher.store.locks import job_lock
 from watcher.store.retention import PruneReport, prune

@@ -33,15 +33,8 @@ from watcher.digest.send import (
     this_owner,
 )
 from watcher.rules import RuleSet
-from watcher.store.digests import (
-    DIGESTS,
-    add_digest,
-    claim_digest,
-    delivered_hit_ids,
-    digest_counts,
-    list_digests,
-    sync_subscribers,
-)
+from watcher.store.digest_history import delivered_hit_ids, digest_counts
+from watcher.store.digests import DIGESTS, add_digest, claim_digest, list_digests, sync_subscribers
 from watcher.subscribers import Subscriber
 
 SENDER = Mailbox("watcher@news.example.org", "watcher")

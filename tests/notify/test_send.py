@@ -16,7 +16,7 @@ from web.desk import article
 
 from watcher.digest.send import backoff
 from watcher.store.channels import delivery_states
-from watcher.store.digests import delivered_hit_ids
+from watcher.store.digest_history import delivered_hit_ids
 
 NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 

@@ -14,7 +14,8 @@ from watcher.errors import ConfigError
 from watcher.sources.health import Health, healths
 from watcher.store.articles import count_articles
 from watcher.store.daemons import Heartbeat, list_daemons
-from watcher.store.digests import digest_counts, list_digests
+from watcher.store.digest_history import digest_counts
+from watcher.store.digests import list_digests
 from watcher.store.files import count_files
 from watcher.store.hits import count_hits
 from watcher.store.ingest_errors import count_errors, count_warnings, list_errors

@@ -37,7 +37,7 @@ from watcher.schedule import previous_time
 from watcher.sources.health import FIRST_RETRY
 from watcher.sources.settings import SourceConfig
 from watcher.store.db import database_reason
-from watcher.store.digests import digest_history
+from watcher.store.digest_history import digest_history
 from watcher.store.sources import SourceState, load_states
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,8 @@ from collections.abc import Callable, Iterable, Mapping
 from watcher.analysis import TAG_MARK, AnalyzedArticle
 from watcher.model import Article, Span
 from watcher.percolator.compiled import Test, compile_test
-from watcher.percolator.match import ArticleContext, Leaf, collect_spans, positive_leaves
+from watcher.percolator.match import ArticleContext, Leaf
+from watcher.percolator.occurrences import collect_spans, positive_leaves
 from watcher.query.compile import (
     AllOf,
     AnyOf,

@@ -1,11 +1,12 @@
-"""The leaves of a rule against one analyzed article, and the spans of a matching rule.
+"""The leaves of a rule against one analyzed article (whether each occurs).
 
 A word is a set lookup in the terms of the fields it searches (`MaskedTerms`); a phrase
 anchors on its rarest word's positions and checks its neighbours; a proximity group of two
 words looks for the closest pair of their positions, a larger one slides a window over the
 merged positions of its words. A wildcard is expanded once per article and pattern, over
 the article terms that start with its literal prefix: never a regex per rule. How a rule
-combines its leaves is compiled into one function per rule (`compiled.py`).
+combines its leaves is compiled into one function per rule (`compiled.py`); where the
+leaves of a matching rule occur is found in `occurrences.py`.
 
 `ArticleContext` holds what all rules share for one article. Its leaf memos are keyed by
 `id(leaf)`, so the leaves must outlive the context (the Percolator holds them), and the
@@ -20,10 +21,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from watcher.analysis import WILDCARDS, AnalyzedArticle, AnalyzedField
 from watcher.model import TEXT_FIELDS, Span
 from watcher.query.compile import (
-    AllOf,
-    AnyOf,
-    Matcher,
-    Negated,
     PhraseLeaf,
     TagLeaf,
     WordLeaf,
@@ -41,9 +38,9 @@ MASK_FIELDS: tuple[tuple[int, ...], ...] = tuple(
 # Field indices in the order of their names, and each field's rank in that order: spots
 # (rank, start, end) sort as the Span objects made from them do.
 _FIELD_ORDER = tuple(sorted(range(len(TEXT_FIELDS)), key=TEXT_FIELDS.__getitem__))
-_RANK = tuple(_FIELD_ORDER.index(i) for i in range(len(TEXT_FIELDS)))
+RANK = tuple(_FIELD_ORDER.index(i) for i in range(len(TEXT_FIELDS)))
 # Where a leaf matched: (field rank, start, end).
-_Spot = tuple[int, int, int]
+Spot = tuple[int, int, int]
 
 
 def wildcard_match(pattern: str, word: str) -> bool:
@@ -117,7 +114,7 @@ class ArticleContext:
         self.span_at: dict[tuple[int, int, int], Span] = {}
         # Memos keyed by id(leaf): the percolator shares one leaf object among its rules.
         self.group_memo: dict[int, bool] = {}
-        self.spots_memo: dict[int, tuple[_Spot, ...]] = {}
+        self.spots_memo: dict[int, tuple[Spot, ...]] = {}
         self.spans_memo: dict[int, tuple[Span, ...]] = {}
 
     def vocabulary(self, case_sensitive: bool) -> list[str]:
@@ -332,83 +329,3 @@ def group_found(leaf: PhraseLeaf, ctx: ArticleContext) -> bool:
             find(leaf, fields[i], ctx, True) for i in MASK_FIELDS[leaf.mask]
         )
     return found
-
-
-def _find_spots(leaf: Leaf, ctx: ArticleContext) -> list[_Spot]:
-    """Occurrences of one leaf; never twice the same (distinct fields, terms or starts)."""
-    out: list[_Spot] = []
-    cs, fields, all_terms = leaf.case_sensitive, ctx.fields, ctx.all_terms
-    words = (leaf.word,) if isinstance(leaf, WordLeaf) else leaf.words
-    if any(not w.wildcard and w.key not in all_terms for w in words):
-        return out  # a word of it is nowhere in the article (often: an OR's other branch)
-    if isinstance(leaf, WordLeaf):
-        terms = ctx.terms(leaf.word, cs)
-        for i in MASK_FIELDS[leaf.mask]:
-            field, rank = fields[i], _RANK[i]
-            present = field.raw_set() if cs else field.term_set
-            for term in terms:
-                if term in present:
-                    out.extend([(rank, s, e) for s, e in field.offsets_of(term, cs)])
-        return out
-    for i in MASK_FIELDS[leaf.mask]:
-        field, rank = fields[i], _RANK[i]
-        if leaf.slop is None:
-            width = len(leaf.words) - 1
-            for first in phrase_starts(leaf, field, ctx, False):
-                start, end = field.offset_at(first)[0], field.offset_at(first + width)[1]
-                out.append((rank, start, end))
-        else:
-            for position in near_positions(leaf, field, ctx, False):
-                out.append((rank, *field.offset_at(position)))
-    return out
-
-
-def leaf_spots(leaf: Leaf, ctx: ArticleContext) -> tuple[_Spot, ...]:
-    """Where one leaf occurs in the fields it searches, sorted; memoized per article.
-
-    Each spot's Span is made here too, so merging spots later needs no Python loop.
-    """
-    memo = ctx.spots_memo
-    found = memo.get(id(leaf))
-    if found is None:
-        found = memo[id(leaf)] = tuple(sorted(_find_spots(leaf, ctx)))
-        for spot in found:
-            ctx.span(*spot)
-    return found
-
-
-def leaf_spans(leaf: Leaf, ctx: ArticleContext) -> tuple[Span, ...]:
-    """The spans of one leaf; memoized per article."""
-    memo = ctx.spans_memo
-    found = memo.get(id(leaf))
-    if found is None:
-        found = memo[id(leaf)] = tuple(map(ctx.span_at.__getitem__, leaf_spots(leaf, ctx)))
-    return found
-
-
-def _gather(node: Matcher, negated: bool, out: dict[int, Leaf]) -> None:
-    if isinstance(node, AllOf | AnyOf):
-        for child in node.children:
-            _gather(child, negated, out)
-    elif isinstance(node, Negated):
-        _gather(node.child, not negated, out)
-    elif not negated and not isinstance(node, TagLeaf):
-        out.setdefault(id(node), node)
-
-
-def positive_leaves(root: Matcher) -> tuple[Leaf, ...]:
-    """The leaves of a rule that are not negated and look in text (those that give spans),
-    once each: a source tag is in no text."""
-    out: dict[int, Leaf] = {}
-    _gather(root, False, out)
-    return tuple(out.values())
-
-
-def collect_spans(leaves: Sequence[Leaf], ctx: ArticleContext) -> tuple[Span, ...]:
-    """Every occurrence of each of a matching rule's positive leaves, sorted, once each."""
-    if len(leaves) == 1:
-        return leaf_spans(leaves[0], ctx)
-    spots: set[_Spot] = set()
-    for leaf in leaves:
-        spots.update(leaf_spots(leaf, ctx))
-    return tuple(map(ctx.span_at.__getitem__, sorted(spots)))

@@ -18,7 +18,8 @@ from functools import lru_cache
 from watcher.analysis import AnalyzedArticle
 from watcher.errors import WatcherError
 from watcher.model import TEXT_FIELDS, Field, Span
-from watcher.percolator.match import ArticleContext, Leaf, collect_spans, positive_leaves
+from watcher.percolator.match import ArticleContext, Leaf
+from watcher.percolator.occurrences import collect_spans, positive_leaves
 from watcher.query.compile import compile_query
 
 # Queries kept compiled between calls: a feed build or a digest shows the hits of a few

@@ -6,8 +6,10 @@ Reuters corpus is not beside the repository (../shared/corpora/).
 
 from __future__ import annotations
 
+import fcntl
 import io
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -34,12 +36,24 @@ needs_corpus = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One smoke run of the bench for every test here, even when they are spread over
+    pytest-xdist's workers: the first to ask runs it, the others read its JSON."""
     if not CORPUS.is_file():
         pytest.skip(f"the Reuters corpus is not at {CORPUS}")
-    workdir = tmp_path_factory.mktemp("bench")
-    return run.run_bench(run.PLANS["smoke"], workdir, say=lambda _: None)
+    run_dir = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        run_dir = run_dir.parent  # this run's folder, above each worker's own
+    saved = run_dir / "bench-smoke.json"
+    with (run_dir / "bench-smoke.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not saved.exists():
+            workdir = tmp_path_factory.mktemp("bench")
+            found = run.run_bench(run.PLANS["smoke"], workdir, say=lambda _: None)
+            saved.write_text(json.dumps(found), encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(saved.read_text(encoding="utf-8"))
+    return loaded
 
 
 @pytest.fixture(scope="module")

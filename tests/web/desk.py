@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from migrated import migrate_fast
+
 from watcher.config import Config, load_config
 from watcher.feeds.text import headline
 from watcher.matching import prepare_matching
@@ -100,6 +102,8 @@ def open_desk(
     config = load_config(
         root / "config" / "watcher.yaml", environ={"WATCHER_DATABASE_URL": database_url}
     )
+    if migrate:
+        migrate_fast(database_url)
     services = build_services(config, migrate=migrate)
     try:
         yield Desk(root, config, services, load_rules(config.rule_files))

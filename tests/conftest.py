@@ -21,6 +21,11 @@ __all__ = ["ingested_desk"]  # shared with the feed tests at this level
 from watcher.store.db import make_engine, make_sessionmaker, upgrade
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first: run in parallel, one that started last would run alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(autouse=True)
 def _no_caller_terminal_size(monkeypatch: pytest.MonkeyPatch) -> None:
     """Output is checked as a pipe prints it, whatever terminal runs the tests: a shell (or

@@ -6,13 +6,16 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from watcher.config import Config
-from watcher.scan import ScanSettings
 from watcher.store.db import make_engine, make_sessionmaker, upgrade
+
+if TYPE_CHECKING:
+    from watcher.scan import ScanSettings
 
 
 def utc_now() -> datetime:
@@ -28,6 +31,8 @@ class Services:
 
     @property
     def scan_settings(self) -> ScanSettings:
+        from watcher.scan import ScanSettings  # noqa: PLC0415 - the readers, for a scan only
+
         config = self.config
         return ScanSettings(
             seeds_dir=config.seeds_dir,

@@ -36,6 +36,9 @@ needs_corpus = pytest.mark.skipif(
 )
 
 
+pytestmark = pytest.mark.slow  # a whole bench run, shared (below)
+
+
 @pytest.fixture(scope="session")
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """One smoke run of the bench for every test here, even when they are spread over

@@ -6,6 +6,7 @@ idempotent (a token analyzes to itself).
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from query import grouping
@@ -90,6 +91,7 @@ def test_percolator_agrees_with_reference(
         assert percolator.matching_analyzed(analyzed) == sorted(expected)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(
     expression=grouping.expressions,

@@ -267,6 +267,7 @@ def test_parse_is_thread_safe() -> None:
         assert list(pool.map(parse_query, queries)) == expected
 
 
+@pytest.mark.slow
 @settings(max_examples=500, deadline=None, derandomize=True, database=None)
 @given(expression=grouping.expressions)
 def test_grouping_agrees_with_an_independent_precedence_parser(

@@ -7,11 +7,16 @@ was recorded with (`RULE_QUERY` columns), and the spans are found again from the
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from watcher.model import Span
-from watcher.percolator.spans import RuleQuery, Texts, spans_of
 from watcher.store.tables import RuleVersionRow, table
+
+if TYPE_CHECKING:
+    from watcher.percolator.spans import RuleQuery
+
+# The percolator is imported when a hit is first highlighted, not by every command that
+# only counts or lists the outbox (`watcher status`).
 
 RULE_VERSIONS = table(RuleVersionRow)
 # Select these beside a hit (joined on hits.rule_version_id) to highlight it.
@@ -24,11 +29,15 @@ RULE_QUERY = (
 
 def rule_query(row: Any) -> RuleQuery:
     """The rule query of a row selected with `RULE_QUERY`."""
+    from watcher.percolator.spans import RuleQuery  # noqa: PLC0415 - see the top
+
     return RuleQuery(row.rule_query, tuple(row.rule_fields), row.rule_case_sensitive)
 
 
 def highlight(version: Any, rows: Iterable[Any]) -> tuple[Span, ...]:
     """The spans, in `version` (a row with title, lead, body, source), of the rules of
     `rows` (selected with `RULE_QUERY`)."""
+    from watcher.percolator.spans import Texts, spans_of  # noqa: PLC0415 - see the top
+
     texts = Texts(version.title, version.lead, version.body, version.source)
     return spans_of(texts, [rule_query(row) for row in rows])

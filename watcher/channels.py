@@ -21,7 +21,7 @@ from watcher.notify.plan import Policy, QuietHours, parse_quiet
 from watcher.notify.urls import ChannelUrl, channel_url
 from watcher.schedule import Schedule, parse_schedule
 from watcher.subscribers import Names
-from watcher.yamlsource import position, quoted, validate_item
+from watcher.yamlsource import build_unique, position, quoted, validate_item
 
 IMMEDIATE: Final = "immediate"
 NAME = re.compile(r"[a-z0-9-]{1,100}")
@@ -136,30 +136,20 @@ def load_channels(
     environ: Mapping[str, str],
 ) -> tuple[list[Channel], list[ConfigError]]:
     """Validate every entry against the rules (name -> tags) of all rule files."""
-    channels: list[Channel] = []
-    errors: list[ConfigError] = []
-    first: dict[str, Location] = {}
-    for entry in entries:
-        try:
-            channel = _channel(entry, rule_tags, default_timezone, environ)
-        except ConfigErrors as many:
-            errors.extend(many.errors)
-            continue
-        except ConfigError as error:
-            errors.append(error)
-            continue
-        if channel.name in first:
-            errors.append(
-                RuleError(
-                    f"{entry.label()}: name: already used at {first[channel.name]} "
-                    "— channel names must be unique across all rule files",
-                    entry.at("name"),
-                )
-            )
-            continue
-        first[channel.name] = channel.location
-        channels.append(channel)
-    return channels, errors
+
+    def duplicate(entry: ChannelEntry, first: Location) -> ConfigError:
+        return RuleError(
+            f"{entry.label()}: name: already used at {first} "
+            "— channel names must be unique across all rule files",
+            entry.at("name"),
+        )
+
+    return build_unique(
+        entries,
+        lambda entry: _channel(entry, rule_tags, default_timezone, environ),
+        key=lambda channel: channel.name,
+        duplicate=duplicate,
+    )
 
 
 def _channel(

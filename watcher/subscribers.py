@@ -23,7 +23,7 @@ from watcher.addresses import Mailbox, parse_mailbox
 from watcher.config import known_zone
 from watcher.errors import ConfigError, ConfigErrors, Location, RuleError
 from watcher.schedule import Schedule, parse_schedule
-from watcher.yamlsource import position, quoted, validate_item
+from watcher.yamlsource import build_unique, position, quoted, validate_item
 
 DEFAULT_SCHEDULE = "daily 07:00"
 DEFAULT_MAX_ITEMS = 200
@@ -125,30 +125,20 @@ def load_subscribers(
     default_timezone: str,
 ) -> tuple[list[Subscriber], list[ConfigError]]:
     """Validate every entry against the rules (name -> tags) of all rule files."""
-    subscribers: list[Subscriber] = []
-    errors: list[ConfigError] = []
-    first: dict[str, Location] = {}
-    for entry in entries:
-        try:
-            subscriber = _subscriber(entry, rule_tags, default_timezone)
-        except ConfigErrors as many:
-            errors.extend(many.errors)
-            continue
-        except ConfigError as error:
-            errors.append(error)
-            continue
-        if subscriber.key in first:
-            errors.append(
-                RuleError(
-                    f"{entry.label()}: email: already subscribed at {first[subscriber.key]} "
-                    "— give each address one entry with all its rules and tags",
-                    entry.at("email"),
-                )
-            )
-            continue
-        first[subscriber.key] = subscriber.location
-        subscribers.append(subscriber)
-    return subscribers, errors
+
+    def duplicate(entry: SubscriberEntry, first: Location) -> ConfigError:
+        return RuleError(
+            f"{entry.label()}: email: already subscribed at {first} "
+            "— give each address one entry with all its rules and tags",
+            entry.at("email"),
+        )
+
+    return build_unique(
+        entries,
+        lambda entry: _subscriber(entry, rule_tags, default_timezone),
+        key=lambda subscriber: subscriber.key,
+        duplicate=duplicate,
+    )
 
 
 def _subscriber(

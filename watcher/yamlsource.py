@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from itertools import accumulate
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -196,6 +196,44 @@ def dotted(loc: Iterable[int | str]) -> str:
 
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+EntryT = TypeVar("EntryT")
+
+
+class Placed(Protocol):
+    @property
+    def location(self) -> Location: ...
+
+
+PlacedT = TypeVar("PlacedT", bound=Placed)
+
+
+def build_unique(
+    entries: Iterable[EntryT],
+    build: Callable[[EntryT], PlacedT],
+    key: Callable[[PlacedT], Hashable],
+    duplicate: Callable[[EntryT, Location], ConfigError],
+) -> tuple[list[PlacedT], list[ConfigError]]:
+    """Build every entry, collecting every error (one bad entry hides none after it), and
+    refuse an entry whose key an earlier one has: `duplicate(entry, where the first is)`."""
+    built: list[PlacedT] = []
+    errors: list[ConfigError] = []
+    first: dict[Hashable, Location] = {}
+    for entry in entries:
+        try:
+            item = build(entry)
+        except ConfigErrors as many:
+            errors.extend(many.errors)
+            continue
+        except ConfigError as error:
+            errors.append(error)
+            continue
+        if key(item) in first:
+            errors.append(duplicate(entry, first[key(item)]))
+            continue
+        first[key(item)] = item.location
+        built.append(item)
+    return built, errors
+
 
 _EXPECTED = {
     "int_parsing": "a whole number",

@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BeforeValidator, Field, ValidationError, field_validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from watcher.addresses import Mailbox, parse_mailbox
 from watcher.errors import ConfigError, ConfigErrors, ConfigNotFound, Location
+from watcher.sections import Duration, Section, Size
 from watcher.sources.settings import (
     ApiConfig,
     FetchConfig,
@@ -24,7 +25,7 @@ from watcher.sources.settings import (
     load_source_files,
     source_files,
 )
-from watcher.units import parse_duration, parse_size
+from watcher.units import parse_duration
 from watcher.yamlsource import load_yaml, validation_errors
 
 DEFAULT_CONFIG = Path("config/watcher.yaml")
@@ -66,21 +67,13 @@ def retention_period(value: object) -> timedelta | None:
     return period
 
 
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
-Size = Annotated[int, BeforeValidator(parse_size)]
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ScanConfig(_Section):
+class ScanConfig(Section):
     interval: Duration = timedelta(seconds=60)
     settle: Duration = timedelta(seconds=2)
     max_file_size: Size = 10_000_000
 
 
-class FeedsConfig(_Section):
+class FeedsConfig(Section):
     dir: Path = Path("var/feeds")
     max_entries: int = Field(default=50, ge=1, le=10_000)
     # None: links follow the address the server listens on (see watcher.feeds.address).
@@ -98,7 +91,7 @@ class FeedsConfig(_Section):
         return value if value.endswith("/") else value + "/"
 
 
-class WebConfig(_Section):
+class WebConfig(Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
 
@@ -107,7 +100,7 @@ def sender_mailbox(value: object) -> Mailbox:
     return parse_mailbox(value, deliverable=False)
 
 
-class SmtpConfig(_Section):
+class SmtpConfig(Section):
     host: str
     port: int = Field(default=587, ge=1, le=65535)
     security: Literal["starttls", "tls", "none"] = "starttls"
@@ -123,13 +116,13 @@ class SmtpConfig(_Section):
         return value
 
 
-class MailConfig(_Section):
+class MailConfig(Section):
     from_address: Annotated[Mailbox, BeforeValidator(sender_mailbox)] = Mailbox("watcher@localhost")
     maildir: Path = Path("var/mail")
     smtp: SmtpConfig | None = None
 
 
-class Config(_Section):
+class Config(Section):
     """The validated watcher.yaml; paths are absolute, resolved against the project root."""
 
     seeds_dir: Path = Path("seeds")

@@ -21,12 +21,13 @@ from pydantic import (
 from ruamel.yaml.comments import CommentedMap
 
 from watcher.channels import Channel, ChannelEntry, load_channels
-from watcher.config import Duration, single_line
+from watcher.config import single_line
 from watcher.errors import ConfigError, ConfigErrors, Location, RuleError, WatcherError
 from watcher.model import Field as TextField
 from watcher.query.check import location as query_location
 from watcher.query.compile import CompiledQuery, compile_query, keywords_query
 from watcher.query.parse import QueryWarning
+from watcher.sections import Duration
 from watcher.subscribers import Subscriber, SubscriberEntry, load_subscribers
 from watcher.yamlsource import (
     parse_yaml,

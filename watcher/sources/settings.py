@@ -10,12 +10,12 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from watcher.errors import ConfigError, ConfigErrors, Location
-from watcher.units import parse_duration, parse_size
+from watcher.sections import Duration, Section, Size
 from watcher.yamlsource import load_yaml, position, quoted, validate_item
 
 NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -23,13 +23,6 @@ NAME_MAX = 100
 MIN_INTERVAL = timedelta(minutes=1)
 DEFAULT_INTERVAL = timedelta(minutes=15)
 SOURCES_DIR = "sources.d"
-
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
-Size = Annotated[int, BeforeValidator(parse_size)]
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def http_url(value: str) -> str:
@@ -45,7 +38,7 @@ def http_url(value: str) -> str:
     return text
 
 
-class SourceConfig(_Section):
+class SourceConfig(Section):
     """One feed: RSS, Atom or JSON Feed, polled every `interval`."""
 
     name: str
@@ -87,7 +80,7 @@ class SourceConfig(_Section):
         return value
 
 
-class FetchConfig(_Section):
+class FetchConfig(Section):
     """How every source is fetched (feeds and, with `full_text`, their entries' pages)."""
 
     timeout: Duration = timedelta(seconds=30)
@@ -109,7 +102,7 @@ class FetchConfig(_Section):
         return value
 
 
-class ApiConfig(_Section):
+class ApiConfig(Section):
     """POST /api/articles: on when $WATCHER_API_TOKENS holds tokens; these are its limits."""
 
     max_body_size: Size = 5_000_000

@@ -51,6 +51,10 @@ class ConfigError(WatcherError):
 
     exit_code = ExitCode.USAGE
 
+    def each(self) -> list[ConfigError]:
+        """Every error this reports, one per place: this one alone."""
+        return [self]
+
 
 class ConfigNotFound(ConfigError):
     """No config file was given or found; commands that can work on defaults catch this."""
@@ -65,6 +69,9 @@ class ConfigErrors(ConfigError):
 
     def __str__(self) -> str:
         return self.message
+
+    def each(self) -> list[ConfigError]:
+        return list(self.errors)
 
 
 class RuleError(ConfigError):

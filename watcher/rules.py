@@ -233,11 +233,8 @@ def _load_file(
             loaded.names.append((raw["name"], source.at("name")))
         try:
             rule, warning = _compile_rule(parsed.defaults, source)
-        except ConfigErrors as exc:
-            errors.extend(exc.errors)
-            continue
         except ConfigError as exc:
-            errors.append(exc)
+            errors.extend(exc.each())
             continue
         loaded.rules.append(rule)
         warnings.extend(warning)

@@ -221,11 +221,8 @@ def build_unique(
     for entry in entries:
         try:
             item = build(entry)
-        except ConfigErrors as many:
-            errors.extend(many.errors)
-            continue
         except ConfigError as error:
-            errors.append(error)
+            errors.extend(error.each())
             continue
         if key(item) in first:
             errors.append(duplicate(entry, first[key(item)]))

@@ -132,10 +132,8 @@ def load_source_files(
         label = (shown or {}).get(path, str(path))
         try:
             found.extend(_sources_of_file(path, label))
-        except ConfigErrors as exc:
-            errors.extend(exc.errors)
         except ConfigError as exc:
-            errors.append(exc)
+            errors.extend(exc.each())
     if errors:
         raise ConfigErrors(errors)
     return found
@@ -159,11 +157,8 @@ def _sources_of_file(path: Path, shown: str) -> list[tuple[SourceConfig, Locatio
             source = validate_item(
                 SourceConfig, items, index, shown, label=label, expected="a name and a url"
             )
-        except ConfigErrors as exc:
-            errors.extend(exc.errors)
-            continue
         except ConfigError as exc:
-            errors.append(exc)
+            errors.extend(exc.each())
             continue
         found.append((source, Location(shown, *(position(items, [index]) or ()))))
     if errors:

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from digest.smtpd import Accepted
-from support import write
+from e2e.daemon import configure
+from support import EXAMPLE, write
 
 from watcher.store.db import make_engine
 
@@ -47,6 +48,14 @@ FOLLOWS = {"desk@example.org": ("libya", "oil"), "night@example.org": ("oil",)}
 _HEADING = re.compile(r"^(?:.* \()?([\w-]+)\)?: \d+ new$")
 _ALSO = re.compile(r"^  Also matched: (.+)$")
 _READ = re.compile(r"^  (?:Read: )?\S*/articles/(\w+)$")  # a long link: on a line of its own
+
+
+def desk(project: Path, mail: str, rules: str = RULES) -> None:
+    """The shipped project as these tests run it: a short settle, digests sent to `mail`
+    (the SMTP settings), the desk's `rules`, and no example article (the tests drop theirs)."""
+    configure(project, mail=mail)
+    (project / "config" / "rules.yaml").write_text(rules, encoding="utf-8")
+    (project / "seeds" / EXAMPLE.name).unlink()
 
 
 def article(index: int) -> str:

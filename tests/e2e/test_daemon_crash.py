@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 from digest.smtpd import SmtpServer, smtpd
-from e2e.daemon import Daemon, configure
+from e2e.daemon import Daemon
 from e2e.outbox import (
     FOLLOWS,
     IMMEDIATE,
-    RULES,
     WATCHED,
+    desk,
     drop,
     expected_hits,
     mailed,
@@ -28,7 +28,6 @@ from e2e.outbox import (
     settled,
     titles,
 )
-from support import EXAMPLE
 
 __all__ = ["smtpd"]  # a fixture, imported for pytest
 
@@ -73,9 +72,7 @@ def kill_at_random(daemon: Daemon, smtpd: SmtpServer, rng: random.Random) -> Non
 def test_kill_9_at_random_moments_loses_and_duplicates_nothing(
     project: Path, database_url: str, smtpd: SmtpServer
 ) -> None:
-    configure(project, mail=smtpd.settings())
-    (project / "config" / "rules.yaml").write_text(RULES, encoding="utf-8")
-    (project / "seeds" / EXAMPLE.name).unlink()
+    desk(project, smtpd.settings())
     rng = random.Random(SEED)  # noqa: S311 - the moments of the kills, replayable
     batches = (range(start, start + BATCH) for start in range(0, ARTICLES, BATCH))
     for _ in range(KILLS):
@@ -116,10 +113,8 @@ def test_a_message_in_hand_at_a_kill_is_sent_once_after_the_restart(
     """Killed with an alert committed and claimed, when it names the sender (the server never
     gets the message) or once the server has it and before the daemon hears "250": the next
     start sends that alert, the same message; none is lost, none goes a third time."""
-    configure(project, mail=smtpd.settings())
+    desk(project, smtpd.settings(), WATCHED + IMMEDIATE)
     night = {"night@example.org": FOLLOWS["night@example.org"]}
-    (project / "config" / "rules.yaml").write_text(WATCHED + IMMEDIATE, encoding="utf-8")
-    (project / "seeds" / EXAMPLE.name).unlink()
     drop(project / "seeds", range(20))  # four articles about oil: four alerts
     first = Daemon(project, database_url).start()
     assert first.process is not None

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 from digest.smtpd import SmtpServer, smtpd
-from e2e.daemon import Daemon, configure
-from e2e.outbox import FOLLOWS, RULES, drop, expected_hits, mailed, settled, titles
-from support import EXAMPLE
+from e2e.daemon import Daemon
+from e2e.outbox import FOLLOWS, desk, drop, expected_hits, mailed, settled, titles
 
 __all__ = ["smtpd"]  # a fixture, imported for pytest
 
@@ -26,9 +25,7 @@ SETTLED_S = 150.0  # the minute's digest, after the burst's scans on a loaded ma
 def test_two_daemons_share_one_database_and_send_nothing_twice(
     project: Path, postgres_url: str, smtpd: SmtpServer
 ) -> None:
-    configure(project, mail=smtpd.settings())
-    (project / "config" / "rules.yaml").write_text(RULES, encoding="utf-8")
-    (project / "seeds" / EXAMPLE.name).unlink()
+    desk(project, smtpd.settings())
     daemons = [Daemon(project, postgres_url).start() for _ in range(2)]
     try:
         for daemon in daemons:

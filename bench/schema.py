@@ -30,7 +30,7 @@ MATCHER_KEYS = (
 INGEST_KEYS = ("articles", "rules", "seconds", "articles_per_s", "hits", "floor_seconds")
 FEEDS_KEYS = ("hits", "full_rebuild_s", "incremental_s")
 STARTUP_KEYS = ("wall_s", "cpu_s", "ratio_vs_baseline")
-STARTUP_BEST_KEYS = ("python_s", "version_s", "status_s", "rescan_command_s")
+STARTUP_BEST_KEYS = ("python_s", "version_s", "status_s", "rescan_command_s", "libraries_s")
 PEER_KEYS = ("peer_articles_per_s", "ratio_vs_peer", "peer_skipped_rules")
 _NUMBER = (int, float)
 

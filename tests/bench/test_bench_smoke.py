@@ -84,12 +84,14 @@ def test_results_have_every_key_with_its_type(results: dict[str, Any]) -> None:
         "watcher --help",
         "watcher status (empty project)",
         "watcher scan (unchanged project)",
+        "python: import of the libraries status needs",
     ]
     assert all(run["wall_s"] > 0 for run in results["startup"]["commands"])
     startup = results["startup"]
     assert 0 < startup["python_s"] < startup["version_s"]
     assert startup["status_s"] > 0
     assert startup["rescan_command_s"] > 0
+    assert startup["python_s"] < startup["libraries_s"]
 
 
 @needs_corpus

@@ -7,8 +7,8 @@ folds case. Every token keeps the character offsets of the original text it came
 
 Most news text is ASCII, where NFKC and accent folding are the identity and `casefold()` is
 `lower()`: that path is a single regular expression. Other text is cut into runs that may
-hold words; ASCII runs still take the fast path, the rest is folded character by character
-through an immutable table computed at import for the common blocks.
+hold words; ASCII runs still take the fast path, the rest is folded character by character,
+each character's forms computed once per process (when first met, not at import).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
-from types import MappingProxyType
 from typing import NamedTuple
 
 from watcher.model import TEXT_FIELDS, Article, Field
@@ -50,16 +49,6 @@ _PATTERN_RUN = re.compile(r"[0-9A-Za-z*?\x80-\U0010ffff]+")
 
 # Positions of this many terms are found by scanning; beyond, one map of all terms.
 _SCAN_LIMIT = 8
-
-_TABLE_RANGES = (
-    (0x80, 0x530),  # Latin-1, Latin Extended, IPA, modifiers, combining marks, Greek, Cyrillic
-    (0x590, 0x700),  # Hebrew, Arabic
-    (0x1E00, 0x1F00),  # Latin Extended Additional
-    (0x2000, 0x2190),  # punctuation, super/subscripts, currency, letterlike, number forms
-    (0x2460, 0x2500),  # enclosed alphanumerics
-    (0xFB00, 0xFB50),  # ligatures
-    (0xFF00, 0xFFF0),  # full-width and half-width forms
-)
 
 
 def _is_word_char(char: str) -> bool:
@@ -94,18 +83,23 @@ def _char_forms(char: str) -> _Forms:
     return tuple((p, _fold_piece(p) if p else "") for p in unfolded.split(" "))
 
 
-_TABLE: MappingProxyType[str, _Forms] = MappingProxyType(
-    {chr(c): _char_forms(chr(c)) for lo, hi in _TABLE_RANGES for c in range(lo, hi)}
-)
+# Each character's forms, computed when first met: the common blocks fill it in a moment,
+# and it is bounded, so that text of every script there is cannot grow it without end.
+_KNOWN: dict[str, _Forms] = {}
+_KNOWN_MAX = 20_000
 
 
 def _forms(char: str, seen: dict[str, _Forms]) -> _Forms:
-    """The forms of a character: from the table, else from `seen` (one text's cache)."""
-    forms = _TABLE.get(char)
+    """The forms of a character: known already, else from `seen` (one text's cache)."""
+    forms = _KNOWN.get(char)
     if forms is None:
         forms = seen.get(char)
         if forms is None:
-            forms = seen[char] = _char_forms(char)
+            forms = _char_forms(char)
+            if len(_KNOWN) < _KNOWN_MAX:
+                _KNOWN[char] = forms
+            else:
+                seen[char] = forms
     return forms
 
 

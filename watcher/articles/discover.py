@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import errno
+import fnmatch
 import os
+import re
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from fnmatch import fnmatch
 from pathlib import Path
 
 from watcher.model import Fingerprint
@@ -18,17 +19,24 @@ _ELSEWHERE = "point seeds_dir in the config at your articles folder"
 
 @dataclass(frozen=True, slots=True)
 class FoundFile:
-    path: Path  # absolute path as found (may be a symlink inside seeds_dir)
+    os_path: str  # absolute path as found (may be a symlink inside seeds_dir)
     key: str  # path relative to seeds_dir, POSIX style: the file's name in the archive
     fingerprint: Fingerprint
+
+    @property
+    def path(self) -> Path:
+        return Path(self.os_path)
+
+
+_TEMP_NAME = re.compile("|".join(fnmatch.translate(pattern) for pattern in TEMP_PATTERNS))
 
 
 def is_skipped_name(name: str) -> bool:
     """Hidden files and the temp names editors and downloaders write while working."""
-    return name.startswith(".") or any(fnmatch(name, pattern) for pattern in TEMP_PATTERNS)
+    return name.startswith(".") or _TEMP_NAME.match(name) is not None
 
 
-def check_folder(folder: Path) -> None:
+def check_folder(folder: str | Path) -> None:
     """Raise the OSError that keeps `folder` from being walked; return if it can be."""
     with os.scandir(folder):
         pass
@@ -75,37 +83,47 @@ def discover(
     """
     check_folder(seeds_dir)
     root = seeds_dir.resolve()
-    yield from _walk(root, root, suffixes, {root}, on_unreadable or _ignore)
+    walk = _Walk(root, suffixes, {str(root)}, on_unreadable or _ignore)
+    yield from _walk(walk, str(root), "")
 
 
 def _ignore(key: str, error: OSError) -> None:
     """A subfolder no one asked about."""
 
 
-def _walk(
-    root: Path, folder: Path, suffixes: frozenset[str], seen: set[Path], unreadable: OnUnreadable
-) -> Iterator[FoundFile]:
+@dataclass(frozen=True, slots=True)
+class _Walk:
+    root: Path  # resolved
+    suffixes: frozenset[str]
+    seen: set[str]  # the real paths of the folders walked
+    unreadable: OnUnreadable
+
+
+# The walk works on strings (os.scandir's, and keys joined as it descends): a Path per file
+# was most of the time of a scan that finds nothing new.
+def _walk(walk: _Walk, folder: str, prefix: str) -> Iterator[FoundFile]:
+    """The files under `folder`, whose key (its path relative to `root`) starts `prefix`."""
     try:
         check_folder(folder)
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
     except OSError as exc:
-        if folder == root:  # gone since check_folder(): still not an empty folder
+        if not prefix:  # root, gone since check_folder(): still not an empty folder
             raise
-        unreadable(archive_name(folder.relative_to(root).as_posix()) + "/", exc)
+        walk.unreadable(archive_name(prefix), exc)
         return
     for entry in entries:
-        if is_skipped_name(entry.name):
+        name = entry.name
+        if is_skipped_name(name):
             continue
-        path = Path(entry.path)
-        if entry.is_symlink() and not _inside(root, path):
+        if entry.is_symlink() and not _inside(walk.root, Path(entry.path)):
             continue
         if entry.is_dir():
-            real = path.resolve()
-            if real not in seen:
-                seen.add(real)
-                yield from _walk(root, path, suffixes, seen, unreadable)
-        elif entry.is_file() and path.suffix.lower() in suffixes:
-            found = _found(root, path)
+            real = os.path.realpath(entry.path)
+            if real not in walk.seen:
+                walk.seen.add(real)
+                yield from _walk(walk, entry.path, f"{prefix}{name}/")
+        elif entry.is_file() and os.path.splitext(name)[1].lower() in walk.suffixes:
+            found = _found(entry, prefix + name)
             if found is not None:
                 yield found
 
@@ -117,18 +135,20 @@ def _inside(root: Path, path: Path) -> bool:
         return False
 
 
-def _found(root: Path, path: Path) -> FoundFile | None:
+def _found(entry: os.DirEntry[str], key: str) -> FoundFile | None:
     try:
-        stat = path.stat()
+        stat = entry.stat()  # of the target, for a link
     except OSError:
         return None
     fingerprint = Fingerprint(stat.st_size, stat.st_mtime_ns, stat.st_ino)
-    return FoundFile(path, archive_name(path.relative_to(root).as_posix()), fingerprint)
+    return FoundFile(entry.path, archive_name(key), fingerprint)
 
 
 def archive_name(relative: str) -> str:
     """A file's name as the archive keeps it: bytes that are not UTF-8 (a name written in
     another encoding) spelled as `\\xff`, since no database text column takes them raw."""
+    if relative.isascii():
+        return relative
     return os.fsencode(relative).decode("utf-8", errors="backslashreplace")
 
 
@@ -137,7 +157,7 @@ def read_found(found: FoundFile, limit: int) -> bytes:
     was found: a file swapped for a link to somewhere else since (or for a FIFO), or written
     to since it was found or while it was read (half an edit is not an article), is refused,
     and read again at the next scan."""
-    with open(found.path, "rb") as handle:
+    with open(found.os_path, "rb") as handle:
         opened = os.fstat(handle.fileno())
         if not stat.S_ISREG(opened.st_mode) or opened.st_ino != found.fingerprint.inode:
             raise FileChangedError(

@@ -247,7 +247,7 @@ def _read_file(found: FoundFile, settings: ScanSettings, read_bytes: ReadBytes) 
         raise IngestError(f"cannot read the file: {exc.strerror or exc}") from exc
     mtime = datetime.fromtimestamp(found.fingerprint.mtime_ns / 1e9, settings.timezone)
     context = ReadContext(settings.timezone, settings.default_source, mtime)
-    return read_article(found.path, data, context)
+    return read_article(found.os_path, data, context)
 
 
 def _store_batch(

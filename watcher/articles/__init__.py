@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING
 
 from watcher.articles.decode import decode_text
 from watcher.articles.html import read_html
@@ -15,9 +15,6 @@ from watcher.articles.plain_txt import read_plain
 from watcher.articles.seeds_txt import read_seeds
 from watcher.errors import IngestError
 from watcher.model import Article, Reading
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 __all__ = ["ARTICLE_SUFFIXES", "ReadContext", "read_article", "without_nul"]
 
@@ -34,10 +31,10 @@ class ReadContext:
 ARTICLE_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".json", ".html", ".htm"})
 
 
-def read_article(path: Path, data: bytes, ctx: ReadContext) -> Reading:
+def read_article(path: str | os.PathLike[str], data: bytes, ctx: ReadContext) -> Reading:
     """Decode `data` (the file's bytes) into articles and warnings; `path` only chooses the
     reader. IngestError when the file cannot be read at all."""
-    suffix = path.suffix.lower()
+    suffix = os.path.splitext(path)[1].lower()
     if suffix not in ARTICLE_SUFFIXES:
         known = ", ".join(sorted(ARTICLE_SUFFIXES))
         raise IngestError(f"unsupported file type {suffix or '(none)'!r}; known types: {known}")

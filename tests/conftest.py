@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from migrated import migrate_fast
-from sqlalchemy.engine import make_url
+from migrated import migrate_fast, postgres_schema
 from sqlalchemy.orm import Session, sessionmaker
 from support import EXAMPLE, POSTGRES_ENV, REPO
 from web.fixtures import ingested_desk
@@ -51,27 +49,15 @@ def postgres_url() -> Iterator[str]:
         pytest.skip(
             f"PostgreSQL tests need {POSTGRES_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
         )
-    yield from _postgres_schema(base)
+    with postgres_schema(base) as url:
+        yield url
 
 
 @pytest.fixture
 def another_postgres_url(postgres_url: str) -> Iterator[str]:
     """A second fresh schema in the same PostgreSQL database (a second watcher beside it)."""
-    yield from _postgres_schema(os.environ[POSTGRES_ENV])
-
-
-def _postgres_schema(base: str) -> Iterator[str]:
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema(os.environ[POSTGRES_ENV]) as url:
+        yield url
 
 
 @pytest.fixture

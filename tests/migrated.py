@@ -1,5 +1,6 @@
-"""Empty databases brought to the newest schema fast: the migrations run once per backend
-and test process, and every later database gets their result, not another Alembic run.
+"""Test databases: fresh PostgreSQL schemas, and empty databases brought to the newest
+schema fast: the migrations run once per backend and test process, and every later
+database gets their result, not another Alembic run.
 
 SQLite gets a copy of the migrated file; PostgreSQL gets the very statements the migrations
 sent, replayed in one transaction into its schema. Either way the schema is the one the
@@ -13,6 +14,8 @@ import atexit
 import shutil
 import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -55,13 +58,13 @@ def _replay_postgres_migrations(database_url: str) -> None:
         with engine.begin() as connection:
             if sa.inspect(connection).has_table(VERSION_TABLE):
                 return
-            for statement, parameters in _postgres_migration(engine):
+            for statement, parameters in _postgres_migration(database_url):
                 connection.exec_driver_sql(statement, parameters)
     finally:
         engine.dispose()
 
 
-def _postgres_migration(engine: sa.Engine) -> list[tuple[str, Any]]:
+def _postgres_migration(database_url: str) -> list[tuple[str, Any]]:
     """What the migrations send to an empty schema, recorded the first time they run."""
     global _postgres_statements  # noqa: PLW0603 - one recording per test process
     if _postgres_statements is None:
@@ -72,27 +75,29 @@ def _postgres_migration(engine: sa.Engine) -> list[tuple[str, Any]]:
             if not statement.lstrip().upper().startswith("SELECT"):  # checks and locks
                 recorded.append((statement, parameters))
 
-        scratch = _scratch_schema_url(engine)
-        recording = make_engine(scratch)
-        sa.event.listen(recording, "before_cursor_execute", record)
-        try:
-            upgrade(recording)
-        finally:
-            recording.dispose()
-            _drop_schema(engine, scratch)
+        with postgres_schema(database_url) as scratch:
+            recording = make_engine(scratch)
+            sa.event.listen(recording, "before_cursor_execute", record)
+            try:
+                upgrade(recording)
+            finally:
+                recording.dispose()
         _postgres_statements = recorded
     return _postgres_statements
 
 
-def _scratch_schema_url(engine: sa.Engine) -> str:
-    schema = f"t_migrations_{uuid.uuid4().hex[:12]}"
-    with engine.begin() as connection:
+@contextmanager
+def postgres_schema(base: str) -> Iterator[str]:
+    """A fresh empty schema in the PostgreSQL database of `base`, as a URL whose connections
+    use it; dropped with all it holds when done."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base)
+    with admin.begin() as connection:
         connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = engine.url.update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False)
-
-
-def _drop_schema(engine: sa.Engine, url: str) -> None:
-    schema = str(make_url(url).query["options"]).split("=", 1)[1]
-    with engine.begin() as connection:
-        connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()

@@ -224,10 +224,11 @@ def build_unique(
         except ConfigError as error:
             errors.extend(error.each())
             continue
-        if key(item) in first:
-            errors.append(duplicate(entry, first[key(item)]))
+        known = key(item)
+        if known in first:
+            errors.append(duplicate(entry, first[known]))
             continue
-        first[key(item)] = item.location
+        first[known] = item.location
         built.append(item)
     return built, errors
 

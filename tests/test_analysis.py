@@ -188,6 +188,16 @@ def test_one_words_offsets_are_the_offsets_of_its_positions(
         assert offsets == [every[p] for p in field.positions_of(term, case_sensitive)]
 
 
+@given(ASCII_TEXT)
+@settings(max_examples=300, deadline=None)
+def test_offset_at_before_any_offsets_are_made(text: str) -> None:
+    """A phrase's ends come from a search for the word at each end alone (no offsets of
+    every token made); they must be the offsets of those positions."""
+    field = AnalyzedField(text)
+    found = [field.offset_at(position) for position in range(len(field.terms))]
+    assert found == AnalyzedField(text).offsets()
+
+
 def test_empty_field() -> None:
     field = AnalyzedField("")
     assert field.terms == []

@@ -140,6 +140,20 @@ def test_a_second_build_rewrites_nothing(desk: Desk) -> None:
     assert rewritten(desk) == set()
 
 
+def test_feeds_read_and_highlighted_in_batches_are_the_same_files(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big build reads and highlights its feeds a batch at a time; where the batches
+    are cut changes no byte of any feed."""
+    build(desk)
+    whole = {name: (desk.feeds_dir / name).read_bytes() for name in files(desk)}
+    age_all(desk)
+    monkeypatch.setattr("watcher.feeds.build.ENTRIES_PER_BATCH", 1)
+    report = build_all(desk.services.sessions, desk.config.feeds, desk.ruleset)
+    assert (report.written, report.unchanged) == ([], len(EXPECTED_FILES))
+    assert {name: (desk.feeds_dir / name).read_bytes() for name in files(desk)} == whole
+
+
 def test_after_new_hits_only_the_feeds_they_touch_are_rewritten(desk: Desk) -> None:
     build(desk)
     age_all(desk)

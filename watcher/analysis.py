@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Iterable
-from functools import lru_cache
 from typing import NamedTuple
 
 from watcher.model import TEXT_FIELDS, Article, Field
@@ -197,12 +197,24 @@ def _scan(terms: list[str], term: str) -> list[int]:
         return found
 
 
-@lru_cache(maxsize=4096)
-def _word_pattern(term: str, case_sensitive: bool) -> re.Pattern[str]:
-    """A term as a whole token of ASCII text: a run of letters and digits equal to it (in
-    any case unless `case_sensitive`), the tokens `_ASCII_WORD` cuts."""
-    flags = 0 if case_sensitive else re.IGNORECASE | re.ASCII
-    return re.compile(rf"(?<![A-Za-z0-9]){re.escape(term)}(?![A-Za-z0-9])", flags)
+_ASCII_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def _find_word(text: str, term: str) -> list[tuple[int, int]]:
+    """`[start, end)` of `term` as a whole token of ASCII `text`: not inside a longer run of
+    letters and digits (the tokens `_ASCII_WORD` cuts). `str.find` skips to each candidate
+    in C; a regex with look-arounds tries every position."""
+    found: list[tuple[int, int]] = []
+    width, size = len(term), len(text)
+    start = text.find(term)
+    while start >= 0:
+        end = start + width
+        if (start == 0 or text[start - 1] not in _ASCII_ALNUM) and (
+            end == size or text[end] not in _ASCII_ALNUM
+        ):
+            found.append((start, end))
+        start = text.find(term, start + 1)
+    return found
 
 
 def _positions(terms: list[str]) -> dict[str, list[int]]:
@@ -225,11 +237,13 @@ class AnalyzedField:
     """
 
     __slots__ = (
+        "_folded",
         "_maps",
         "_occurrences",
         "_offsets",
         "_raw",
         "_raw_set",
+        "_term_offsets",
         "term_set",
         "terms",
         "text",
@@ -247,6 +261,8 @@ class AnalyzedField:
         self._raw_set: frozenset[str] | None = None
         self._occurrences: dict[tuple[str, bool], list[int]] = {}
         self._maps: dict[bool, dict[str, list[int]]] = {}
+        self._term_offsets: dict[tuple[str, bool], list[tuple[int, int]]] = {}
+        self._folded: str | None = None
 
     def raw_terms(self) -> list[str]:
         """The terms without case folding (for case-sensitive rules)."""
@@ -273,15 +289,29 @@ class AnalyzedField:
         return self._offsets
 
     def offset_at(self, position: int) -> tuple[int, int]:
-        """`[start, end)` of the token at `position` (folded and unfolded tokens align)."""
-        return self.offsets()[position]
+        """`[start, end)` of the token at `position` (folded and unfolded tokens align). On
+        ASCII text, from the occurrences of that token's term alone: a phrase marks a few
+        words, and every token's offsets would cost a pass over the whole text."""
+        if self._offsets is not None or not self.text.isascii():
+            return self.offsets()[position]
+        term = self.terms[position]
+        return self.offsets_of(term)[bisect_left(self.positions_of(term), position)]
+
+    def _folded_text(self) -> str:
+        """The ASCII text lower-cased: every character where it was."""
+        if self._folded is None:
+            self._folded = self.text.lower()
+        return self._folded
 
     def offsets_of(self, term: str, case_sensitive: bool = False) -> list[tuple[int, int]]:
         """`[start, end)` of every occurrence of one term, in position order."""
         if self._offsets is None and self.text.isascii():
-            return [
-                match.span() for match in _word_pattern(term, case_sensitive).finditer(self.text)
-            ]
+            key = (term, case_sensitive)
+            found = self._term_offsets.get(key)
+            if found is None:
+                text = self.text if case_sensitive else self._folded_text()
+                found = self._term_offsets[key] = _find_word(text, term)
+            return found
         offsets = self.offsets()
         return [offsets[p] for p in self.positions_of(term, case_sensitive)]
 

@@ -15,7 +15,7 @@ from reference import Reference
 from watcher.analysis import AnalyzedArticle, analyze
 from watcher.model import TEXT_FIELDS, Field
 from watcher.percolator import Percolator
-from watcher.percolator.spans import RuleQuery, Texts, spans_of
+from watcher.percolator.spans import RuleQuery, Texts, spans_of, spans_of_each
 from watcher.query import compile_node, compile_query, parse_query, render
 from watcher.query.nodes import Near, Node, Not, Phrase, Tag, Term, conj, disj
 
@@ -89,6 +89,23 @@ def test_percolator_agrees_with_reference(
         assert got == expected
         # What a scan asks (names only) is what the spans were found for.
         assert percolator.matching_analyzed(analyzed) == sorted(expected)
+
+
+@SETTINGS
+@given(rules=rules, doc=articles)
+def test_spans_of_several_rule_sets_at_once(
+    rules: list[tuple[Node, tuple[Field, ...], bool]], doc: dict[str, str]
+) -> None:
+    """A feed build highlights an article for the rules of each feed it is in (its rules',
+    its tags', `all`) at once, the article analyzed once: each set's spans are the ones
+    found for it alone, and each rule's the reference's."""
+    references = [Reference(node, fields=fields, case_sensitive=cs) for node, fields, cs in rules]
+    stored = [RuleQuery(render(node), fields, cs) for node, fields, cs in rules]
+    matching = [i for i, ref in enumerate(references) if ref.match(doc, ()) is not None]
+    sets = [[stored[i]] for i in matching] + [[stored[i] for i in matching]]
+    found = spans_of_each(Texts(**doc), sets)
+    assert found[:-1] == [references[i].match(doc, ()) for i in matching]
+    assert found == [spans_of(Texts(**doc), rule_set) for rule_set in sets]
 
 
 @pytest.mark.slow

@@ -31,12 +31,20 @@ from watcher.feeds.plan import OPML_NAME, FeedSpec, Site, plan_feeds, site_of, t
 from watcher.feeds.render import render_feed, render_opml
 from watcher.metrics import Metrics
 from watcher.rules import RuleSet
-from watcher.store.feeds import feed_items, known_rules, rules_hit_since
+from watcher.store.feeds import (
+    FeedEntry,
+    feed_entries,
+    highlighted,
+    known_rules,
+    rules_hit_since,
+)
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 WATERMARK_MARGIN = timedelta(seconds=5)
+# Feed entries read before they are highlighted and written together (bounded memory).
+ENTRIES_PER_BATCH = 5_000
 
 
 class FeedsWriteError(WatcherError):
@@ -130,18 +138,38 @@ def _build(
     specs: Sequence[FeedSpec],
     chosen: Sequence[FeedSpec],
 ) -> BuildReport:
+    """Read the entries of a batch of feeds, highlight them together (an article is in the
+    feeds of its rules, its tags and `all`), render and write them; then the next batch."""
     report = BuildReport()
     versions_seen: dict[int, Any] = {}  # one read of an article in many feeds
     with sessions() as session:
         known = known_rules(session)
         every_id = set(known.values())
+        batch: list[tuple[FeedSpec, list[FeedEntry]]] = []
+        waiting = 0  # entries in the batch
         for spec in chosen:
             rules = {known[name]: name for name in spec.rules if name in known}
-            items = feed_items(session, rules, every_id, feeds.max_entries, versions_seen)
-            for suffix, data in render_feed(spec, items, site).items():
-                _write(feeds, f"{spec.stem}{suffix}", data, report)
+            entries = feed_entries(session, rules, every_id, feeds.max_entries, versions_seen)
+            batch.append((spec, entries))
+            waiting += len(entries)
+            if waiting >= ENTRIES_PER_BATCH:
+                _publish(feeds, site, batch, report)
+                batch, waiting = [], 0
+        _publish(feeds, site, batch, report)
     _write(feeds, OPML_NAME, render_opml(specs, site), report)
     return report
+
+
+def _publish(
+    feeds: FeedsConfig,
+    site: Site,
+    batch: Sequence[tuple[FeedSpec, list[FeedEntry]]],
+    report: BuildReport,
+) -> None:
+    items = highlighted([entries for _, entries in batch])
+    for (spec, _), feed in zip(batch, items, strict=True):
+        for suffix, data in render_feed(spec, feed, site).items():
+            _write(feeds, f"{spec.stem}{suffix}", data, report)
 
 
 def _write(feeds: FeedsConfig, name: str, data: bytes, report: BuildReport) -> None:

@@ -11,7 +11,7 @@ same spans, so they are found again here, when a feed, page, digest or alert sho
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -29,8 +29,8 @@ COMPILED_QUERIES = 4096
 # marks (a word a 10 MB article repeats a million times must not make every display slow).
 TEXT_LIMIT = 200_000
 MAX_SPANS = 200
-# Articles kept analyzed: a feed build shows one article in its rules' feeds, its tags'
-# and `all`, one after the other.
+# Articles kept analyzed: a digest or a page shows an article's hits one after the other
+# (a feed build highlights each article once for all its feeds: `spans_of_each`).
 ANALYZED_ARTICLES = 64
 
 
@@ -76,11 +76,24 @@ def spans_of(texts: Texts, rules: Iterable[RuleQuery]) -> tuple[Span, ...]:
     """Where the words of these rules' queries occur in the article, sorted, once each:
     the spans of the hits these rules recorded on this version (the first MAX_SPANS of
     each field, in its first TEXT_LIMIT characters)."""
-    leaves = {id(leaf): leaf for rule in set(rules) for leaf in _leaves(rule)}
-    if not leaves:
-        return ()
+    return spans_of_each(texts, [rules])[0]
+
+
+def spans_of_each(texts: Texts, rule_sets: Sequence[Iterable[RuleQuery]]) -> list[tuple[Span, ...]]:
+    """`spans_of` the article for each set of rules (one article in the feeds of its rules,
+    its tags and `all`): a word that several sets look for is found once."""
+    leaf_sets = [
+        tuple({id(leaf): leaf for rule in set(rules) for leaf in _leaves(rule)}.values())
+        for rules in rule_sets
+    ]
+    if not any(leaf_sets):
+        return [() for _ in leaf_sets]
+    # Memoized by id(leaf): one context, dropped here, while `leaf_sets` holds every leaf.
     context = ArticleContext(_analyzed(texts))
-    return _first_of_each_field(collect_spans(tuple(leaves.values()), context))
+    return [
+        _first_of_each_field(collect_spans(leaves, context)) if leaves else ()
+        for leaves in leaf_sets
+    ]
 
 
 def _first_of_each_field(spans: tuple[Span, ...]) -> tuple[Span, ...]:

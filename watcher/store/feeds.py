@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Select, func, select, true
 from sqlalchemy.orm import Session
 
 from watcher.model import Span
-from watcher.store.highlights import RULE_QUERY, RULE_VERSIONS, highlight
+from watcher.store.highlights import RULE_QUERY, RULE_VERSIONS, highlight_each
 from watcher.store.tables import ArticleRow, ArticleVersionRow, HitRow, RuleRow, table
 
 HITS = table(HitRow)
@@ -138,14 +138,32 @@ def _scan_newest(session: Session, where: ColumnElement[bool], limit: int) -> li
         fetch *= 4
 
 
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """An article of one feed before it is highlighted: the version its newest hit matched,
+    the feed's rules it hit, and their hits on that version (whose spans it shows)."""
+
+    version: Any
+    matched_at: datetime
+    rules: tuple[str, ...]
+    hits: tuple[Any, ...]
+
+
 def feed_items(
+    session: Session, rules: Mapping[int, str], every_id: Collection[int], limit: int
+) -> list[FeedItem]:
+    """The newest `limit` articles hit by `rules` (id -> name), newest first, each once."""
+    return highlighted([feed_entries(session, rules, every_id, limit)])[0]
+
+
+def feed_entries(
     session: Session,
     rules: Mapping[int, str],
     every_id: Collection[int],
     limit: int,
     versions_seen: dict[int, Any] | None = None,
-) -> list[FeedItem]:
-    """The newest `limit` articles hit by `rules` (id -> name), newest first, each once.
+) -> list[FeedEntry]:
+    """`feed_items` before highlighting (see `highlighted`).
 
     `versions_seen` (version id -> row), shared by the feeds of one build, keeps an article
     that is in several feeds (its rules', its tags', `all`) from being read again."""
@@ -175,20 +193,33 @@ def feed_items(
             versions.clear()
             wanted = {row.article_version_id for row in shown.values()}
         versions.update(_versions(session, sorted(wanted)))
-    items = []
+    entries = []
     for article_id in order:
         hits, newest = by_article[article_id], shown[article_id]
-        names = sorted({rules[row.rule_id] for row in hits})
         version = versions[newest.article_version_id]
-        spans = _spans_of_version(version, hits)
-        items.append(_item(version, newest.matched_at, names, spans))
-    return items
+        names = tuple(sorted({rules[row.rule_id] for row in hits}))
+        # A hit on another version of the article has that version's spans, not these.
+        on_version = tuple(row for row in hits if row.article_version_id == version.id)
+        entries.append(FeedEntry(version, newest.matched_at, names, on_version))
+    return entries
 
 
-def _spans_of_version(version: Any, hits: Sequence[Any]) -> tuple[Span, ...]:
-    """The spans, in `version`, of the rules whose hits were recorded on it (a hit on
-    another version of the article is that version's)."""
-    return highlight(version, [row for row in hits if row.article_version_id == version.id])
+def highlighted(feeds: Sequence[Sequence[FeedEntry]]) -> list[list[FeedItem]]:
+    """The items of several feeds, highlighted: an article in many of them (its rules',
+    its tags', `all`) is analyzed once, and each word of a rule found once."""
+    places: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for f, entries in enumerate(feeds):
+        for e, entry in enumerate(entries):
+            places[entry.version.id].append((f, e))
+    spans: dict[tuple[int, int], tuple[Span, ...]] = {}
+    for where in places.values():
+        shown = [feeds[f][e] for f, e in where]
+        found = highlight_each(shown[0].version, [entry.hits for entry in shown])
+        spans.update(zip(where, found, strict=True))
+    return [
+        [_item(entry, spans[f, e]) for e, entry in enumerate(entries)]
+        for f, entries in enumerate(feeds)
+    ]
 
 
 def _versions(session: Session, version_ids: Sequence[int]) -> dict[int, Any]:
@@ -200,9 +231,8 @@ def _versions(session: Session, version_ids: Sequence[int]) -> dict[int, Any]:
     return {row.id: row for row in session.execute(statement)}
 
 
-def _item(
-    version: Any, matched_at: datetime, rules: Sequence[str], spans: tuple[Span, ...]
-) -> FeedItem:
+def _item(entry: FeedEntry, spans: tuple[Span, ...]) -> FeedItem:
+    version = entry.version
     return FeedItem(
         uid=version.uid,
         title=version.title,
@@ -211,8 +241,8 @@ def _item(
         source=version.source,
         published=version.published,
         url=version.url,
-        matched_at=matched_at,
-        rules=tuple(rules),
+        matched_at=entry.matched_at,
+        rules=entry.rules,
         spans=spans,
     )
 
@@ -238,8 +268,10 @@ def article_page(session: Session, uid: str) -> ArticlePage | None:
         )
         matched_at = None
     version = _versions(session, [version_id])[version_id]
-    spans = _spans_of_version(version, hits)
-    item = _item(version, matched_at or version.created_at, sorted({h.name for h in hits}), spans)
+    on_version = tuple(h for h in hits if h.article_version_id == version_id)
+    names = tuple(sorted({h.name for h in hits}))
+    entry = FeedEntry(version, matched_at or version.created_at, names, on_version)
+    item = highlighted([[entry]])[0][0]
     shown = tuple(ArticleHit(h.name, h.matched_at, h.backfill) for h in hits)
     return ArticlePage(uid, item, shown)
 

@@ -6,7 +6,7 @@ was recorded with (`RULE_QUERY` columns), and the spans are found again from the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from watcher.model import Span
@@ -37,7 +37,12 @@ def rule_query(row: Any) -> RuleQuery:
 def highlight(version: Any, rows: Iterable[Any]) -> tuple[Span, ...]:
     """The spans, in `version` (a row with title, lead, body, source), of the rules of
     `rows` (selected with `RULE_QUERY`)."""
-    from watcher.percolator.spans import Texts, spans_of  # noqa: PLC0415 - see the top
+    return highlight_each(version, [rows])[0]
+
+
+def highlight_each(version: Any, row_groups: Sequence[Iterable[Any]]) -> list[tuple[Span, ...]]:
+    """`highlight` one version for each group of rows, the version analyzed once."""
+    from watcher.percolator.spans import Texts, spans_of_each  # noqa: PLC0415 - see the top
 
     texts = Texts(version.title, version.lead, version.body, version.source)
-    return spans_of(texts, [rule_query(row) for row in rows])
+    return spans_of_each(texts, [[rule_query(row) for row in rows] for rows in row_groups])

@@ -167,6 +167,56 @@ def test_after_new_hits_only_the_feeds_they_touch_are_rewritten(desk: Desk) -> N
     assert nothing.written == []
 
 
+def test_hits_just_published_are_not_read_again_by_the_next_build(desk: Desk) -> None:
+    """A scan's last hits fall within the watermark's margin; the scan after it (nothing
+    new) must not rebuild their feeds: after a big scan that was every feed again."""
+    clock = FixedClock(T0 + timedelta(hours=3))
+    build_all(desk.services.sessions, desk.config.feeds, desk.ruleset, clock=clock)
+    desk.ingest([article("Oil tanker seized", "An oil tanker was seized.")], clock.now)
+    clock.now += timedelta(seconds=1)
+    first = build_since(
+        desk.services.sessions, desk.config.feeds, desk.ruleset, clock.now, clock=clock
+    )
+    assert "rules/oil.atom" in first.written
+    clock.now += timedelta(seconds=1)
+    again = build_since(
+        desk.services.sessions, desk.config.feeds, desk.ruleset, clock.now, clock=clock
+    )
+    assert (again.written, again.unchanged) == ([], 1)  # only the OPML was rendered
+
+
+def test_a_hit_committed_after_a_build_with_an_earlier_time_is_published_next(
+    desk: Desk,
+) -> None:
+    """A source poll stamps its hits, then commits them just after a build's query: the
+    next build still publishes them (the same count since the watermark would hide it)."""
+    clock = FixedClock(T0 + timedelta(hours=3))
+    build_all(desk.services.sessions, desk.config.feeds, desk.ruleset, clock=clock)
+    desk.ingest([article("Oil tanker seized", "An oil tanker was seized.")], clock.now)
+    clock.now += timedelta(seconds=1)
+    build_since(desk.services.sessions, desk.config.feeds, desk.ruleset, clock.now, clock=clock)
+    stamped = clock.now - timedelta(seconds=2)  # before that build, committed after it
+    desk.ingest([article("Oil field shut", "The oil field was shut.")], stamped)
+    clock.now += timedelta(seconds=1)
+    report = build_since(
+        desk.services.sessions, desk.config.feeds, desk.ruleset, clock.now, clock=clock
+    )
+    assert {"rules/oil.atom", "all.atom"} <= set(report.written)
+    titles = [entry.title for entry in feed(desk, "rules/oil.atom").entries]
+    assert {"Oil field shut", "Oil tanker seized"} <= set(titles)
+
+
+def test_a_watermark_without_counts_rebuilds_what_was_hit_since(desk: Desk) -> None:
+    """The watermark of an earlier watcher (a time alone) counts nothing as seen."""
+    build(desk)
+    later = T0 + timedelta(hours=3)
+    desk.ingest([article("Oil tanker seized", "An oil tanker was seized.")], later)
+    (desk.feeds_dir / ".published-through").write_text(later.isoformat(), encoding="utf-8")
+    report = build_since(desk.services.sessions, desk.config.feeds, desk.ruleset, later)
+    assert "rules/oil.atom" in report.written
+    assert feed(desk, "rules/oil.atom").entries[0].title == "Oil tanker seized"
+
+
 def test_incremental_build_writes_missing_feeds_of_a_new_rule(desk: Desk) -> None:
     build(desk)
     desk.with_rules("rules:\n  - name: geneva\n    query: Geneva\n    tags: [talks]\n")

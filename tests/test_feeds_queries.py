@@ -13,7 +13,7 @@ from plans import captured, full_scans
 from web.desk import T0, Desk
 
 from watcher.feeds import build_all, build_since
-from watcher.store.feeds import article_page, newest_articles, rules_hit_since
+from watcher.store.feeds import article_page, hits_since, newest_articles
 from watcher.store.pages import hit_page, hits_by_day, ids_of_rules, rule_stats
 
 BIG_TABLES = ("hits", "article_versions", "articles")
@@ -44,7 +44,7 @@ def run_every_query(desk: Desk) -> None:
         hit_page(session, ids.values(), first.older, 2)  # a tag page: each rule's walk, merged
         hit_page(session, [*ids.values(), *range(1000, 1070)], first.older, 2)  # many: one walk
         hits_by_day(session, ids["libya"], T0 - timedelta(days=29), 30)
-        rules_hit_since(session, T0)
+        hits_since(session, T0)
         newest_articles(session, range(1, 70), range(1, 100), 10)  # many rules: one walk
 
 

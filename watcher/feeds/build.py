@@ -2,8 +2,10 @@
 
 The imperative shell around plan (which feeds), store.feeds (their entries), render (bytes)
 and files (atomic write if changed). A watermark in feeds.dir says until when every hit is
-in the feeds: an incremental build starts from it, so hits recorded by a scan that was
-killed, or whose feeds could not be written, are published by the next one.
+in the feeds, and how many hits of each rule since then they hold: an incremental build
+starts from it, so hits recorded by a scan that was killed, or whose feeds could not be
+written, are published by the next one, and the feeds of hits already published are not
+read again.
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from watcher.config import FeedsConfig
 from watcher.errors import WatcherError
 from watcher.feeds.files import (
+    Published,
     missing,
-    read_watermark,
+    read_published,
     remove_stale,
     write_if_changed,
-    write_watermark,
+    write_published,
 )
 from watcher.feeds.plan import OPML_NAME, FeedSpec, Site, plan_feeds, site_of, touched
 from watcher.feeds.render import render_feed, render_opml
@@ -35,14 +38,15 @@ from watcher.store.feeds import (
     FeedEntry,
     feed_entries,
     highlighted,
+    hits_since,
     known_rules,
-    rules_hit_since,
 )
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 WATERMARK_MARGIN = timedelta(seconds=5)
+WATERMARK_STEP = timedelta(minutes=10)
 # Feed entries read before they are highlighted and written together (bounded memory).
 ENTRIES_PER_BATCH = 5_000
 
@@ -85,11 +89,14 @@ def build_all(
     """Rebuild every feed and the OPML; delete the files of rules and tags that are gone.
 
     Links start with `base_url` (see watcher.feeds.address), by default feeds.base_url."""
-    started, queried = time.perf_counter(), clock()
+    started = time.perf_counter()
     specs = plan_feeds(ruleset)
+    through = _through(read_published(feeds.dir), clock())
+    with sessions() as session:
+        seen = hits_since(session, through)
     report = _build(sessions, feeds, _site(ruleset, feeds, base_url), specs, specs)
     report.removed = _writing(feeds.dir, lambda: remove_stale(feeds.dir, {s.stem for s in specs}))
-    _writing(feeds.dir, lambda: write_watermark(feeds.dir, queried - WATERMARK_MARGIN))
+    _writing(feeds.dir, lambda: write_published(feeds.dir, Published(through, seen)))
     return _finish(report, started, "full", metrics)
 
 
@@ -103,25 +110,47 @@ def build_since(
     metrics: Metrics | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> BuildReport:
-    """After a scan: rebuild the feeds of the rules hit at or after `since` or the watermark,
-    whichever is earlier (their tags, `all`), and write any feed whose file is missing (a new
-    rule); the others are left alone. Without a watermark (a new feeds folder), every feed."""
-    started, queried = time.perf_counter(), clock()
+    """After a scan: rebuild the feeds of the rules with hits at or after `since` or the
+    watermark, whichever is earlier, that the feeds may not hold yet (their tags, `all`), and
+    write any feed whose file is missing (a new rule); the others are left alone. Without a
+    watermark (a new feeds folder), every feed."""
+    started = time.perf_counter()
     specs = plan_feeds(ruleset)
-    watermark = read_watermark(feeds.dir)
-    if watermark is None:
+    published = read_published(feeds.dir)
+    through = _through(published, clock())
+    with sessions() as session:
+        seen = hits_since(session, through)
+        fresh = None if published is None else _unpublished(session, published, since)
+    if fresh is None:
         chosen = {spec.stem: spec for spec in specs}
     else:
-        with sessions() as session:
-            hit = rules_hit_since(session, min(since, watermark))
-        chosen = {spec.stem: spec for spec in touched(specs, hit)}
+        chosen = {spec.stem: spec for spec in touched(specs, fresh)}
         chosen.update({spec.stem: spec for spec in specs if missing(feeds.dir, spec.stem)})
     site = _site(ruleset, feeds, base_url)
     report = _build(sessions, feeds, site, specs, list(chosen.values()))
-    # Every hit recorded before the query is in the feeds now (the margin covers a commit
-    # that lands just after it with an earlier time).
-    _writing(feeds.dir, lambda: write_watermark(feeds.dir, queried - WATERMARK_MARGIN))
+    _writing(feeds.dir, lambda: write_published(feeds.dir, Published(through, seen)))
     return _finish(report, started, "incremental", metrics)
+
+
+def _through(published: Published | None, queried: datetime) -> datetime:
+    """Until when a build that queries at `queried` publishes every hit: a margin earlier,
+    for a commit that lands just after the query with an earlier time. Moved forward only in
+    steps of WATERMARK_STEP, so that builds with nothing new rewrite no file at all (the
+    counts of what was seen since keep those builds from reading the feeds again)."""
+    moment = queried - WATERMARK_MARGIN
+    if published is not None and moment - published.through < WATERMARK_STEP:
+        return published.through
+    return moment
+
+
+def _unpublished(session: Session, published: Published, since: datetime) -> set[str]:
+    """The rules whose hits the feeds may not hold: those hit at or after `since` or the
+    watermark, whichever is earlier; counted from the watermark, those whose count changed."""
+    start = min(since, published.through)
+    counts = hits_since(session, start)
+    if start != published.through:
+        return set(counts)
+    return {name for name, count in counts.items() if published.seen.get(name) != count}
 
 
 def _site(ruleset: RuleSet, feeds: FeedsConfig, base_url: str | None) -> Site:

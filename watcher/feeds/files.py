@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
-from collections.abc import Collection
-from datetime import datetime, timedelta
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from watcher.feeds.plan import SUFFIXES
@@ -15,7 +17,6 @@ FILE_MODE = 0o644  # readable by a web server running as another user
 FEED_FOLDERS = ("rules", "tags")
 # Not a feed: the server serves only .xml, .atom and .opml files.
 WATERMARK_NAME = ".published-through"
-WATERMARK_STEP = timedelta(minutes=10)
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:
@@ -62,20 +63,38 @@ def missing(root: Path, stem: str) -> bool:
     return not all((root / f"{stem}{suffix}").is_file() for suffix in SUFFIXES)
 
 
-def read_watermark(root: Path) -> datetime | None:
-    """Until when every hit is in the feeds under `root`; None if unknown (a new folder)."""
+@dataclass(frozen=True, slots=True)
+class Published:
+    """What the feeds under a folder hold: every hit recorded before `through`, and of those
+    recorded since, `seen[rule]` per rule (counted before the build that wrote them read any).
+
+    A build after it need not read a rule again whose count since `through` is the same: the
+    margin before `through` covers commits that land late; the counts spare the feeds of a
+    big scan from being rebuilt by the next one."""
+
+    through: datetime
+    seen: Mapping[str, int]
+
+
+def read_published(root: Path) -> Published | None:
+    """What the feeds under `root` hold; None if unknown (a new folder, an unreadable file).
+    A watermark alone (watcher 0.x wrote only the time) counts no hit as seen."""
     try:
         text = (root / WATERMARK_NAME).read_text(encoding="utf-8").strip()
-        moment = datetime.fromisoformat(text)
-    except (OSError, ValueError):
+    except OSError:
         return None
-    return moment if moment.tzinfo is not None else None
+    try:
+        state = json.loads(text)
+        through, seen = datetime.fromisoformat(state["through"]), dict(state["seen"])
+    except (ValueError, TypeError, KeyError):
+        try:
+            through, seen = datetime.fromisoformat(text), {}
+        except ValueError:
+            return None
+    return Published(through, seen) if through.tzinfo is not None else None
 
 
-def write_watermark(root: Path, moment: datetime) -> None:
-    """Record that every hit recorded before `moment` is in the feeds. Moved forward only in
-    steps of WATERMARK_STEP, so that builds with nothing new rewrite no file at all (an older
-    watermark is always safe: a build then merely looks at a few more minutes of hits)."""
-    known = read_watermark(root)
-    if known is None or moment - known >= WATERMARK_STEP:
-        write_if_changed(root / WATERMARK_NAME, moment.isoformat().encode("ascii"))
+def write_published(root: Path, published: Published) -> None:
+    """Record what the feeds under `root` hold (unchanged: the file is not rewritten)."""
+    state = {"through": published.through.isoformat(), "seen": dict(sorted(published.seen.items()))}
+    write_if_changed(root / WATERMARK_NAME, json.dumps(state).encode("ascii"))

@@ -69,14 +69,16 @@ def known_rules(session: Session) -> dict[str, int]:
     return {name: rule_id for name, rule_id in rows}  # noqa: C416 - a Result is not a mapping
 
 
-def rules_hit_since(session: Session, since: datetime) -> set[str]:
-    """The names of the rules that recorded a hit at or after `since`."""
+def hits_since(session: Session, since: datetime) -> dict[str, int]:
+    """Rule name -> how many hits it recorded at or after `since` (rules with none: absent)."""
     statement = (
-        select(RULES.c.name)
-        .where(RULES.c.id.in_(select(HITS.c.rule_id).where(HITS.c.matched_at >= since)))
-        .distinct()
+        select(RULES.c.name, func.count())
+        .select_from(HITS)
+        .join(RULES, RULES.c.id == HITS.c.rule_id)
+        .where(HITS.c.matched_at >= since)
+        .group_by(RULES.c.name)
     )
-    return set(session.scalars(statement))
+    return {name: count for name, count in session.execute(statement)}  # noqa: C416
 
 
 def _rule_filter(rule_ids: Collection[int], every_id: Collection[int]) -> ColumnElement[bool]:

@@ -25,6 +25,9 @@ RULES = table(RuleRow)
 VERSIONS = table(ArticleVersionRow)
 ARTICLES = table(ArticleRow)
 
+# What a feed entry needs of a hit beside its article, time and id (`_newest_hits`): its
+# rule, the article version it matched and the rule version's query.
+_ENTRY_COLUMNS = (HITS.c.rule_id, HITS.c.article_version_id, *RULE_QUERY)
 # Up to this many rules, a feed's newest articles are merged from each rule's newest.
 MERGE_MAX_RULES = 64
 # Article versions one build keeps read for its other feeds (each a few kB of text).
@@ -169,24 +172,9 @@ def feed_entries(
 
     `versions_seen` (version id -> row), shared by the feeds of one build, keeps an article
     that is in several feeds (its rules', its tags', `all`) from being read again."""
-    order = newest_articles(session, list(rules), every_id, limit)
+    order, by_article = _feed_hits(session, list(rules), every_id, limit)
     if not order:
         return []
-    statement = (
-        select(
-            HITS.c.article_id,
-            HITS.c.rule_id,
-            HITS.c.article_version_id,
-            HITS.c.matched_at,
-            HITS.c.id,
-            *RULE_QUERY,
-        )
-        .join(RULE_VERSIONS, RULE_VERSIONS.c.id == HITS.c.rule_version_id)
-        .where(HITS.c.article_id.in_(order), _rule_filter(list(rules), every_id))
-    )
-    by_article: dict[int, list[Any]] = defaultdict(list)
-    for row in session.execute(statement):
-        by_article[row.article_id].append(row)
     shown = {aid: max(rows, key=lambda r: (r.matched_at, r.id)) for aid, rows in by_article.items()}
     versions = {} if versions_seen is None else versions_seen
     wanted = {row.article_version_id for row in shown.values()} - versions.keys()
@@ -204,6 +192,32 @@ def feed_entries(
         on_version = tuple(row for row in hits if row.article_version_id == version.id)
         entries.append(FeedEntry(version, newest.matched_at, names, on_version))
     return entries
+
+
+def _feed_hits(
+    session: Session, rule_ids: Collection[int], every_id: Collection[int], limit: int
+) -> tuple[list[int], dict[int, list[Any]]]:
+    """The newest `limit` articles hit by these rules, newest first, and each one's hits of
+    them (with `RULE_QUERY`). A rule's own feed holds one hit per article: one query."""
+    if len(rule_ids) == 1:
+        newest = _newest_hits(HITS.c.rule_id == next(iter(rule_ids)), limit)
+        statement = newest.add_columns(*_ENTRY_COLUMNS).join(
+            RULE_VERSIONS, RULE_VERSIONS.c.id == HITS.c.rule_version_id
+        )
+        rows = list(session.execute(statement))
+        return [row.article_id for row in rows], {row.article_id: [row] for row in rows}
+    order = newest_articles(session, rule_ids, every_id, limit)
+    if not order:
+        return [], {}
+    statement = (
+        select(HITS.c.article_id, HITS.c.matched_at, HITS.c.id, *_ENTRY_COLUMNS)
+        .join(RULE_VERSIONS, RULE_VERSIONS.c.id == HITS.c.rule_version_id)
+        .where(HITS.c.article_id.in_(order), _rule_filter(rule_ids, every_id))
+    )
+    by_article: dict[int, list[Any]] = defaultdict(list)
+    for row in session.execute(statement):
+        by_article[row.article_id].append(row)
+    return order, by_article
 
 
 def highlighted(feeds: Sequence[Sequence[FeedEntry]]) -> list[list[FeedItem]]:

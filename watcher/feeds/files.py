@@ -1,4 +1,5 @@
-"""Feed files on disk: atomic writes that skip unchanged content, removal of stale feeds."""
+"""Feed files on disk: atomic writes that skip unchanged content, removal of stale feeds, and
+the record of what the feeds hold (`Published`, the watermark)."""
 
 from __future__ import annotations
 

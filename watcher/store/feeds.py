@@ -154,13 +154,6 @@ class FeedEntry:
     hits: tuple[Any, ...]
 
 
-def feed_items(
-    session: Session, rules: Mapping[int, str], every_id: Collection[int], limit: int
-) -> list[FeedItem]:
-    """The newest `limit` articles hit by `rules` (id -> name), newest first, each once."""
-    return highlighted([feed_entries(session, rules, every_id, limit)])[0]
-
-
 def feed_entries(
     session: Session,
     rules: Mapping[int, str],
@@ -168,7 +161,8 @@ def feed_entries(
     limit: int,
     versions_seen: dict[int, Any] | None = None,
 ) -> list[FeedEntry]:
-    """`feed_items` before highlighting (see `highlighted`).
+    """The newest `limit` articles hit by `rules` (id -> name), newest first, each once, to
+    be highlighted (`highlighted`) with the entries of other feeds.
 
     `versions_seen` (version id -> row), shared by the feeds of one build, keeps an article
     that is in several feeds (its rules', its tags', `all`) from being read again."""

@@ -182,19 +182,20 @@ def _build(
             batch.append((spec, entries))
             waiting += len(entries)
             if waiting >= ENTRIES_PER_BATCH:
-                _publish(feeds, site, batch, report)
+                _write_batch(feeds, site, batch, report)
                 batch, waiting = [], 0
-        _publish(feeds, site, batch, report)
+        _write_batch(feeds, site, batch, report)
     _write(feeds, OPML_NAME, render_opml(specs, site), report)
     return report
 
 
-def _publish(
+def _write_batch(
     feeds: FeedsConfig,
     site: Site,
     batch: Sequence[tuple[FeedSpec, list[FeedEntry]]],
     report: BuildReport,
 ) -> None:
+    """Highlight a batch of feeds' entries together, render each feed and write it."""
     items = highlighted([entries for _, entries in batch])
     for (spec, _), feed in zip(batch, items, strict=True):
         for suffix, data in render_feed(spec, feed, site).items():

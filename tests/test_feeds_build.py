@@ -338,3 +338,27 @@ def test_a_folder_without_a_watermark_gets_every_feed(desk: Desk) -> None:
     assert feed(desk, "rules/oil.atom").entries  # hits recorded long before `later`
     again = build_since(desk.services.sessions, desk.config.feeds, desk.ruleset, later)
     assert again.written == []
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param("not a time", id="garbage"),
+        pytest.param('{"through": 5, "seen": {}}', id="json-wrong-types"),
+        pytest.param('{"through": "2026-03-01T12:00:00", "seen": {}}', id="naive-time"),
+        pytest.param('{"seen": {"oil": 1}}', id="json-no-time"),
+    ],
+)
+def test_a_watermark_that_cannot_be_read_rebuilds_every_feed(desk: Desk, content: str) -> None:
+    """A damaged record of what the feeds hold is no record: every feed is built again,
+    and the record is written anew."""
+    build(desk)
+    age_all(desk)
+    for path in desk.feeds_dir.rglob("*.atom"):
+        path.write_bytes(b"stale")
+    (desk.feeds_dir / ".published-through").write_text(content, encoding="utf-8")
+    later = T0 + timedelta(days=30)
+    report = build_since(desk.services.sessions, desk.config.feeds, desk.ruleset, later)
+    assert {name for name in EXPECTED_FILES if name.endswith(".atom")} <= set(report.written)
+    assert feed(desk, "rules/oil.atom").entries
+    assert (desk.feeds_dir / ".published-through").read_text(encoding="utf-8") != content

@@ -167,6 +167,20 @@ def test_after_new_hits_only_the_feeds_they_touch_are_rewritten(desk: Desk) -> N
     assert nothing.written == []
 
 
+def test_a_build_counts_the_feeds_it_writes(desk: Desk) -> None:
+    told: list[tuple[int, int]] = []
+    later = T0 + timedelta(days=30)
+    build_since(
+        desk.services.sessions,
+        desk.config.feeds,
+        desk.ruleset,
+        later,
+        progress=lambda done, total: told.append((done, total)),
+    )
+    feeds = len(EXPECTED_FILES) // 2  # each in two formats; the OPML is not a feed
+    assert told == [(done, feeds) for done in range(1, feeds + 1)]
+
+
 def test_hits_just_published_are_not_read_again_by_the_next_build(desk: Desk) -> None:
     """A scan's last hits fall within the watermark's margin; the scan after it (nothing
     new) must not rebuild their feeds: after a big scan that was every feed again."""

@@ -46,11 +46,20 @@ def scan_job(
     *,
     base_url: str,
     progress: Progress | None = None,
+    feeds_progress: Progress | None = None,
     metrics: Metrics | None = None,
 ) -> ScanSummary:
-    """One scan (see `_scan`), after any scan running elsewhere (a daemon's) has finished."""
+    """One scan (see `_scan`), after any scan running elsewhere (a daemon's) has finished.
+    `progress` counts the files read, `feeds_progress` the feeds then written."""
     with job_lock(services.engine, "scan", wait=True):
-        return _scan(services, ruleset, base_url=base_url, progress=progress, metrics=metrics)
+        return _scan(
+            services,
+            ruleset,
+            base_url=base_url,
+            progress=progress,
+            feeds_progress=feeds_progress,
+            metrics=metrics,
+        )
 
 
 def scan_unless_busy(
@@ -78,6 +87,7 @@ def _scan(
     *,
     base_url: str,
     progress: Progress | None = None,
+    feeds_progress: Progress | None = None,
     metrics: Metrics | None = None,
     stop: Callable[[], bool] | None = None,
 ) -> ScanSummary:
@@ -96,7 +106,7 @@ def _scan(
         progress=progress,
         stop=stop,
     )
-    publish(services, ruleset, started, base_url=base_url, metrics=metrics)
+    publish(services, ruleset, started, base_url=base_url, metrics=metrics, progress=feeds_progress)
     if metrics is not None:
         metrics.observe_scan(summary)
     return summary
@@ -109,6 +119,7 @@ def publish(
     *,
     base_url: str,
     metrics: Metrics | None = None,
+    progress: Progress | None = None,
 ) -> None:
     """Rebuild the feeds that the hits recorded since `since` touch (none: no file is
     rewritten). One build at a time: a build reads what is committed and writes it, so two
@@ -123,6 +134,7 @@ def publish(
             base_url=base_url,
             metrics=metrics,
             clock=services.clock,
+            progress=progress,
         )
 
 

@@ -19,14 +19,14 @@ class Ticks:
         return self.now
 
 
-def shown(ticks: Ticks, *updates: tuple[float, int | None, int]) -> str:
-    """The bar's line after each (time, total, done) update."""
+def shown(ticks: Ticks, *updates: tuple[float, int | None, int], **task: str) -> str:
+    """The bar's line after each (time, total, done) update of its task."""
     quiet = Console(file=io.StringIO(), force_terminal=True, width=120)
     progress = scan_progress(enabled=True, console=quiet, get_time=ticks)
-    task = progress.add_task("scanning", total=None)
+    task_id = progress.add_task(task.pop("description", "scanning"), total=None, **task)
     for at, total, done in updates:
         ticks.now = at
-        progress.update(task, total=total, completed=done)
+        progress.update(task_id, total=total, completed=done)
     screen = Console(file=io.StringIO(), width=120, record=True)
     screen.print(progress.make_tasks_table(progress.tasks))
     return screen.export_text().strip()
@@ -41,3 +41,12 @@ def test_files_done_out_of_all_with_the_time_left() -> None:
     # 617 files every 10 s is 61.7 a second: the 20,344 files left take 5 min 30 s.
     assert "1,234/21,578 files" in line
     assert "0:05:30" in line
+
+
+def test_feeds_written_out_of_those_to_write() -> None:
+    """After the files, a big scan writes its feeds for a while: a second line counts them."""
+    updates = ((1000.0, 1_001, 0), (1004.0, 1_001, 286), (1008.0, 1_001, 572))
+    line = shown(Ticks(), *updates, description="writing feeds", unit="feeds")
+    assert line.startswith("writing feeds")
+    assert "572/1,001 feeds" in line
+    assert "0:00:06" in line  # 71.5 feeds a second: 429 left

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import shutil
 import subprocess
 import sys
@@ -122,6 +123,7 @@ def test_scan_on_a_terminal_shows_progress_then_the_summary(tmp_path: Path) -> N
         assert process.wait(timeout=120) == 0
         output = _read_all(controller)
     assert "1/1 files" in output  # the bar, drawn before the summary replaces it
+    assert re.search(r"writing feeds.*(?<!\d)(\d+)/\1 feeds", output)  # then the feeds' line
     assert (
         "scan: 1 new, 0 changed, 0 unchanged, 0 duplicate, 0 waiting, 0 errors, 0 warnings, "
         "4 hits in "

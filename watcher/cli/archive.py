@@ -39,12 +39,16 @@ def scan(state: CliState, fmt: str) -> None:
     base_url = state.feed_link_base()  # a config that cannot name the server fails before scanning
     show_progress = fmt == "text" and sys.stdout.isatty()
     with scan_progress(enabled=show_progress) as bar:
-        task = bar.add_task("scanning", total=None)
+        files = bar.add_task("scanning", total=None)
+        feeds = bar.add_task("writing feeds", total=None, unit="feeds", visible=False)
         summary = scan_job(
             services,
             state.ruleset(),
             base_url=base_url,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            progress=lambda done, total: bar.update(files, completed=done, total=total),
+            feeds_progress=lambda done, total: bar.update(
+                feeds, completed=done, total=total, visible=True
+            ),
         )
     if fmt == "json":
         echo_json(summary.as_dict())

@@ -1,4 +1,5 @@
-"""The scan's progress bar on a terminal: files read out of those to read, and the time left."""
+"""The scan's progress bar on a terminal: files read out of those to read, then the feeds
+written out of those to write, each with the time left."""
 
 from __future__ import annotations
 
@@ -9,14 +10,16 @@ from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn,
 from rich.text import Text
 
 
-class FilesColumn(ProgressColumn):
-    """`1,234/21,578 files`; `counting files` until the scan knows how many it will read."""
+class CountColumn(ProgressColumn):
+    """`1,234/21,578 files` (the task's `unit`, files by default); `counting files` until
+    the scan knows how many it will read."""
 
     def render(self, task: Task) -> Text:
+        unit = task.fields.get("unit", "files")
         if task.total is None:
-            return Text("counting files", style="progress.download")
+            return Text(f"counting {unit}", style="progress.download")
         done, total = int(task.completed), int(task.total)
-        return Text(f"{done:,}/{total:,} files", style="progress.download")
+        return Text(f"{done:,}/{total:,} {unit}", style="progress.download")
 
 
 def scan_progress(
@@ -25,11 +28,12 @@ def scan_progress(
     console: Console | None = None,
     get_time: Callable[[], float] | None = None,
 ) -> Progress:
-    """A bar that disappears when the scan ends (its summary line stays)."""
+    """A bar per task ("scanning", then "writing feeds" with `unit="feeds"`) that disappears
+    when the scan ends (its summary line stays)."""
     return Progress(
-        TextColumn("scanning"),
+        TextColumn("{task.description}"),
         BarColumn(),
-        FilesColumn(),
+        CountColumn(),
         TimeRemainingColumn(),
         console=console,
         get_time=get_time,

@@ -45,6 +45,7 @@ from watcher.store.feeds import (
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+Progress = Callable[[int, int], None]  # (feeds written, feeds to write)
 WATERMARK_MARGIN = timedelta(seconds=5)
 WATERMARK_STEP = timedelta(minutes=10)
 # Feed entries read before they are highlighted and written together (bounded memory).
@@ -109,11 +110,13 @@ def build_since(
     base_url: str | None = None,
     metrics: Metrics | None = None,
     clock: Callable[[], datetime] = utc_now,
+    progress: Progress | None = None,
 ) -> BuildReport:
     """After a scan: rebuild the feeds of the rules with hits at or after `since` or the
     watermark, whichever is earlier, that the feeds may not hold yet (their tags, `all`), and
     write any feed whose file is missing (a new rule); the others are left alone. Without a
-    watermark (a new feeds folder), every feed."""
+    watermark (a new feeds folder), every feed. `progress(done, total)` counts the feeds
+    written (a big scan's build takes a while)."""
     started = time.perf_counter()
     specs = plan_feeds(ruleset)
     published = read_published(feeds.dir)
@@ -127,7 +130,7 @@ def build_since(
         chosen = {spec.stem: spec for spec in touched(specs, fresh)}
         chosen.update({spec.stem: spec for spec in specs if missing(feeds.dir, spec.stem)})
     site = _site(ruleset, feeds, base_url)
-    report = _build(sessions, feeds, site, specs, list(chosen.values()))
+    report = _build(sessions, feeds, site, specs, list(chosen.values()), progress=progress)
     _writing(feeds.dir, lambda: write_published(feeds.dir, Published(through, seen)))
     return _finish(report, started, "incremental", metrics)
 
@@ -166,10 +169,13 @@ def _build(
     site: Site,
     specs: Sequence[FeedSpec],
     chosen: Sequence[FeedSpec],
+    *,
+    progress: Progress | None = None,
 ) -> BuildReport:
     """Read the entries of a batch of feeds, highlight them together (an article is in the
     feeds of its rules, its tags and `all`), render and write them; then the next batch."""
     report = BuildReport()
+    counted = _FeedCount(len(chosen), progress or _no_progress)
     versions_seen: dict[int, Any] = {}  # one read of an article in many feeds
     with sessions() as session:
         known = known_rules(session)
@@ -182,9 +188,9 @@ def _build(
             batch.append((spec, entries))
             waiting += len(entries)
             if waiting >= ENTRIES_PER_BATCH:
-                _write_batch(feeds, site, batch, report)
+                _write_batch(feeds, site, batch, report, counted)
                 batch, waiting = [], 0
-        _write_batch(feeds, site, batch, report)
+        _write_batch(feeds, site, batch, report, counted)
     _write(feeds, OPML_NAME, render_opml(specs, site), report)
     return report
 
@@ -194,12 +200,31 @@ def _write_batch(
     site: Site,
     batch: Sequence[tuple[FeedSpec, list[FeedEntry]]],
     report: BuildReport,
+    counted: _FeedCount,
 ) -> None:
     """Highlight a batch of feeds' entries together, render each feed and write it."""
     items = highlighted([entries for _, entries in batch])
     for (spec, _), feed in zip(batch, items, strict=True):
         for suffix, data in render_feed(spec, feed, site).items():
             _write(feeds, f"{spec.stem}{suffix}", data, report)
+        counted.one_more()
+
+
+@dataclass(slots=True)
+class _FeedCount:
+    """Feeds written so far out of `total`, told to `progress` after each."""
+
+    total: int
+    progress: Progress
+    done: int = 0
+
+    def one_more(self) -> None:
+        self.done += 1
+        self.progress(self.done, self.total)
+
+
+def _no_progress(done: int, total: int) -> None:
+    """Progress told to no one."""
 
 
 def _write(feeds: FeedsConfig, name: str, data: bytes, report: BuildReport) -> None:

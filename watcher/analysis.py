@@ -14,6 +14,7 @@ each character's forms computed once per process (when first met, not at import)
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 from bisect import bisect_left
 from collections.abc import Iterable
@@ -197,7 +198,7 @@ def _scan(terms: list[str], term: str) -> list[int]:
         return found
 
 
-_ASCII_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+_ASCII_ALNUM = frozenset(string.ascii_letters + string.digits)  # what `_ASCII_WORD` keeps
 
 
 def _find_word(text: str, term: str) -> list[tuple[int, int]]:
@@ -261,7 +262,7 @@ class AnalyzedField:
         self._raw_set: frozenset[str] | None = None
         self._occurrences: dict[tuple[str, bool], list[int]] = {}
         self._maps: dict[bool, dict[str, list[int]]] = {}
-        self._term_offsets: dict[tuple[str, bool], list[tuple[int, int]]] = {}
+        self._term_offsets: dict[tuple[str, bool], list[tuple[int, int]]] | None = None  # to mark
         self._folded: str | None = None
 
     def raw_terms(self) -> list[str]:
@@ -292,10 +293,14 @@ class AnalyzedField:
         """`[start, end)` of the token at `position` (folded and unfolded tokens align). On
         ASCII text, from the occurrences of that token's term alone: a phrase marks a few
         words, and every token's offsets would cost a pass over the whole text."""
-        if self._offsets is not None or not self.text.isascii():
+        if not self._by_term():
             return self.offsets()[position]
         term = self.terms[position]
         return self.offsets_of(term)[bisect_left(self.positions_of(term), position)]
+
+    def _by_term(self) -> bool:
+        """Offsets from a search for one term alone: on ASCII text, until all are made."""
+        return self._offsets is None and self.text.isascii()
 
     def _folded_text(self) -> str:
         """The ASCII text lower-cased: every character where it was."""
@@ -305,7 +310,9 @@ class AnalyzedField:
 
     def offsets_of(self, term: str, case_sensitive: bool = False) -> list[tuple[int, int]]:
         """`[start, end)` of every occurrence of one term, in position order."""
-        if self._offsets is None and self.text.isascii():
+        if self._by_term():
+            if self._term_offsets is None:
+                self._term_offsets = {}
             key = (term, case_sensitive)
             found = self._term_offsets.get(key)
             if found is None:

@@ -136,19 +136,13 @@ def load_channels(
     environ: Mapping[str, str],
 ) -> tuple[list[Channel], list[ConfigError]]:
     """Validate every entry against the rules (name -> tags) of all rule files."""
-
-    def duplicate(entry: ChannelEntry, first: Location) -> ConfigError:
-        return RuleError(
-            f"{entry.label()}: name: already used at {first} "
-            "— channel names must be unique across all rule files",
-            entry.at("name"),
-        )
-
     return build_unique(
         entries,
         lambda entry: _channel(entry, rule_tags, default_timezone, environ),
         key=lambda channel: channel.name,
-        duplicate=duplicate,
+        field="name",
+        clash="already used",
+        advice="channel names must be unique across all rule files",
     )
 
 

@@ -19,10 +19,10 @@ from watcher.feeds import build_since
 from watcher.ingest import archive
 from watcher.matching import Matchers, prepare
 from watcher.metrics import Metrics
-from watcher.model import Article
+from watcher.model import Article, Progress
 from watcher.notify.send import ChannelOutbox, ChannelReport, send_channel
 from watcher.rules import RuleSet
-from watcher.scan import Progress, run_scan
+from watcher.scan import run_scan
 from watcher.services import Services
 from watcher.sources.settings import FetchConfig, SourceConfig
 from watcher.store.articles import Located, identities

@@ -1,13 +1,22 @@
-"""Plain immutable values passed between stages: articles as read, match spans."""
+"""Plain immutable values passed between stages: articles as read, match spans; and how a
+long job tells its progress."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
+
+# (done, total): told by a long job as it goes (the scan's files, a feed build's feeds).
+Progress = Callable[[int, int], None]
+
+
+def no_progress(done: int, total: int) -> None:
+    """Progress told to no one."""
+
 
 Field = Literal["title", "lead", "body", "source"]
 TEXT_FIELDS: tuple[Field, ...] = ("title", "lead", "body", "source")

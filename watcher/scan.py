@@ -21,7 +21,7 @@ from watcher.articles.discover import (
 )
 from watcher.errors import IngestError, SeedsDirError
 from watcher.ingest import RecordHits, archive
-from watcher.model import Fingerprint, Reading
+from watcher.model import Fingerprint, Progress, Reading, no_progress
 from watcher.store.articles import Located, StoreOutcome
 from watcher.store.files import forget_files, load_fingerprints, record_files
 from watcher.store.ingest_errors import (
@@ -42,7 +42,6 @@ SHOWN_WARNINGS = 3
 
 Clock = Callable[[], datetime]
 ReadBytes = Callable[[FoundFile, int], bytes]  # a found file, the size limit
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +128,7 @@ def run_scan(
     totals = _Totals(unchanged=unchanged, waiting=waiting)
     _forget_vanished(sessions, _vanished(known, found, unreadable))
     _record_folders(sessions, unreadable, failing, started_at)
-    report = progress or _no_progress
+    report = progress or no_progress
     report(0, len(todo))
     for offset in range(0, len(todo), batch_size):
         if stop is not None and stop():
@@ -201,10 +200,6 @@ def _forget_vanished(sessions: sessionmaker[Session], gone: set[str]) -> None:
         with sessions.begin() as session:
             forget_files(session, gone)
             clear_errors(session, gone)
-
-
-def _no_progress(done: int, total: int) -> None:
-    """Progress reported to no one."""
 
 
 def _read_into(

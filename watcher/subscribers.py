@@ -125,19 +125,13 @@ def load_subscribers(
     default_timezone: str,
 ) -> tuple[list[Subscriber], list[ConfigError]]:
     """Validate every entry against the rules (name -> tags) of all rule files."""
-
-    def duplicate(entry: SubscriberEntry, first: Location) -> ConfigError:
-        return RuleError(
-            f"{entry.label()}: email: already subscribed at {first} "
-            "— give each address one entry with all its rules and tags",
-            entry.at("email"),
-        )
-
     return build_unique(
         entries,
         lambda entry: _subscriber(entry, rule_tags, default_timezone),
         key=lambda subscriber: subscriber.key,
-        duplicate=duplicate,
+        field="email",
+        clash="already subscribed",
+        advice="give each address one entry with all its rules and tags",
     )
 
 

@@ -196,7 +196,6 @@ def dotted(loc: Iterable[int | str]) -> str:
 
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
-EntryT = TypeVar("EntryT")
 
 
 class Placed(Protocol):
@@ -204,6 +203,15 @@ class Placed(Protocol):
     def location(self) -> Location: ...
 
 
+class Entry(Protocol):
+    """An entry of a rule file's list (a subscriber, a channel), before it is built."""
+
+    def at(self, *keys: int | str) -> Location: ...
+
+    def label(self) -> str: ...
+
+
+EntryT = TypeVar("EntryT", bound=Entry)
 PlacedT = TypeVar("PlacedT", bound=Placed)
 
 
@@ -211,10 +219,14 @@ def build_unique(
     entries: Iterable[EntryT],
     build: Callable[[EntryT], PlacedT],
     key: Callable[[PlacedT], Hashable],
-    duplicate: Callable[[EntryT, Location], ConfigError],
+    *,
+    field: str,
+    clash: str,
+    advice: str,
 ) -> tuple[list[PlacedT], list[ConfigError]]:
     """Build every entry, collecting every error (one bad entry hides none after it), and
-    refuse an entry whose key an earlier one has: `duplicate(entry, where the first is)`."""
+    refuse an entry whose key an earlier one has: `LABEL: FIELD: CLASH at WHERE — ADVICE`,
+    at the entry's `field`."""
     built: list[PlacedT] = []
     errors: list[ConfigError] = []
     first: dict[Hashable, Location] = {}
@@ -226,7 +238,8 @@ def build_unique(
             continue
         known = key(item)
         if known in first:
-            errors.append(duplicate(entry, first[known]))
+            message = f"{entry.label()}: {field}: {clash} at {first[known]} — {advice}"
+            errors.append(RuleError(message, entry.at(field)))
             continue
         first[known] = item.location
         built.append(item)

@@ -10,6 +10,7 @@ read again.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -33,6 +34,7 @@ from watcher.feeds.files import (
 from watcher.feeds.plan import OPML_NAME, FeedSpec, Site, plan_feeds, site_of, touched
 from watcher.feeds.render import render_feed, render_opml
 from watcher.metrics import Metrics
+from watcher.model import Progress, no_progress
 from watcher.rules import RuleSet
 from watcher.store.feeds import (
     FeedEntry,
@@ -45,7 +47,6 @@ from watcher.store.feeds import (
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Progress = Callable[[int, int], None]  # (feeds written, feeds to write)
 WATERMARK_MARGIN = timedelta(seconds=5)
 WATERMARK_STEP = timedelta(minutes=10)
 # Feed entries read before they are highlighted and written together (bounded memory).
@@ -92,12 +93,11 @@ def build_all(
     Links start with `base_url` (see watcher.feeds.address), by default feeds.base_url."""
     started = time.perf_counter()
     specs = plan_feeds(ruleset)
-    through = _through(read_published(feeds.dir), clock())
     with sessions() as session:
-        seen = hits_since(session, through)
+        record = _record(session, read_published(feeds.dir), clock())
     report = _build(sessions, feeds, _site(ruleset, feeds, base_url), specs, specs)
     report.removed = _writing(feeds.dir, lambda: remove_stale(feeds.dir, {s.stem for s in specs}))
-    _writing(feeds.dir, lambda: write_published(feeds.dir, Published(through, seen)))
+    _writing(feeds.dir, lambda: write_published(feeds.dir, record))
     return _finish(report, started, "full", metrics)
 
 
@@ -120,10 +120,9 @@ def build_since(
     started = time.perf_counter()
     specs = plan_feeds(ruleset)
     published = read_published(feeds.dir)
-    through = _through(published, clock())
     with sessions() as session:
-        seen = hits_since(session, through)
-        fresh = None if published is None else _unpublished(session, published, since)
+        record = _record(session, published, clock())
+        fresh = None if published is None else _unpublished(session, published, record, since)
     if fresh is None:
         chosen = {spec.stem: spec for spec in specs}
     else:
@@ -131,26 +130,31 @@ def build_since(
         chosen.update({spec.stem: spec for spec in specs if missing(feeds.dir, spec.stem)})
     site = _site(ruleset, feeds, base_url)
     report = _build(sessions, feeds, site, specs, list(chosen.values()), progress=progress)
-    _writing(feeds.dir, lambda: write_published(feeds.dir, Published(through, seen)))
+    _writing(feeds.dir, lambda: write_published(feeds.dir, record))
     return _finish(report, started, "incremental", metrics)
 
 
-def _through(published: Published | None, queried: datetime) -> datetime:
-    """Until when a build that queries at `queried` publishes every hit: a margin earlier,
-    for a commit that lands just after the query with an earlier time. Moved forward only in
-    steps of WATERMARK_STEP, so that builds with nothing new rewrite no file at all (the
-    counts of what was seen since keep those builds from reading the feeds again)."""
-    moment = queried - WATERMARK_MARGIN
-    if published is not None and moment - published.through < WATERMARK_STEP:
-        return published.through
-    return moment
+def _record(session: Session, published: Published | None, queried: datetime) -> Published:
+    """What the feeds will hold once a build that queries at `queried` is written: every hit
+    until a margin earlier (a commit may land just after the query with an earlier time),
+    and the count of each rule's hits since, counted now, before any entry is read.
+
+    The watermark moves forward only in steps of WATERMARK_STEP, so that builds with nothing
+    new rewrite no file at all (the counts keep those builds from reading feeds again)."""
+    through = queried - WATERMARK_MARGIN
+    if published is not None and through - published.through < WATERMARK_STEP:
+        through = published.through
+    return Published(through, hits_since(session, through))
 
 
-def _unpublished(session: Session, published: Published, since: datetime) -> set[str]:
+def _unpublished(
+    session: Session, published: Published, record: Published, since: datetime
+) -> set[str]:
     """The rules whose hits the feeds may not hold: those hit at or after `since` or the
-    watermark, whichever is earlier; counted from the watermark, those whose count changed."""
+    watermark, whichever is earlier; counted from the watermark, those whose count changed.
+    `record`: the counts this build starts from (the same query when the watermark stays)."""
     start = min(since, published.through)
-    counts = hits_since(session, start)
+    counts = record.seen if start == record.through else hits_since(session, start)
     if start != published.through:
         return set(counts)
     return {name for name, count in counts.items() if published.seen.get(name) != count}
@@ -175,7 +179,12 @@ def _build(
     """Read the entries of a batch of feeds, highlight them together (an article is in the
     feeds of its rules, its tags and `all`), render and write them; then the next batch."""
     report = BuildReport()
-    counted = _FeedCount(len(chosen), progress or _no_progress)
+    written = itertools.count(1)
+    tell = progress or no_progress
+
+    def one_more() -> None:
+        tell(next(written), len(chosen))
+
     versions_seen: dict[int, Any] = {}  # one read of an article in many feeds
     with sessions() as session:
         known = known_rules(session)
@@ -188,9 +197,9 @@ def _build(
             batch.append((spec, entries))
             waiting += len(entries)
             if waiting >= ENTRIES_PER_BATCH:
-                _write_batch(feeds, site, batch, report, counted)
+                _write_batch(feeds, site, batch, report, one_more)
                 batch, waiting = [], 0
-        _write_batch(feeds, site, batch, report, counted)
+        _write_batch(feeds, site, batch, report, one_more)
     _write(feeds, OPML_NAME, render_opml(specs, site), report)
     return report
 
@@ -200,31 +209,15 @@ def _write_batch(
     site: Site,
     batch: Sequence[tuple[FeedSpec, list[FeedEntry]]],
     report: BuildReport,
-    counted: _FeedCount,
+    one_more: Callable[[], None],
 ) -> None:
-    """Highlight a batch of feeds' entries together, render each feed and write it."""
+    """Highlight a batch of feeds' entries together, render each feed and write it (and
+    call `one_more` after each)."""
     items = highlighted([entries for _, entries in batch])
     for (spec, _), feed in zip(batch, items, strict=True):
         for suffix, data in render_feed(spec, feed, site).items():
             _write(feeds, f"{spec.stem}{suffix}", data, report)
-        counted.one_more()
-
-
-@dataclass(slots=True)
-class _FeedCount:
-    """Feeds written so far out of `total`, told to `progress` after each."""
-
-    total: int
-    progress: Progress
-    done: int = 0
-
-    def one_more(self) -> None:
-        self.done += 1
-        self.progress(self.done, self.total)
-
-
-def _no_progress(done: int, total: int) -> None:
-    """Progress told to no one."""
+        one_more()
 
 
 def _write(feeds: FeedsConfig, name: str, data: bytes, report: BuildReport) -> None:

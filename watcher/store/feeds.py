@@ -89,8 +89,6 @@ def _rule_filter(rule_ids: Collection[int], every_id: Collection[int]) -> Column
     wanted = set(rule_ids)
     if wanted >= set(every_id):
         return true()
-    if len(wanted) == 1:
-        return HITS.c.rule_id == next(iter(wanted))
     return HITS.c.rule_id.in_(sorted(wanted))
 
 
@@ -110,16 +108,14 @@ def newest_articles(
     """Ids of the `limit` articles with the newest hits of these rules (by hit time, then
     publication), each once.
 
-    One rule, or every rule: one walk down an index. A few rules: each rule's newest `limit`
-    (its own index walk), merged; the overall newest articles are among them. Many rules: a
+    Every rule: one walk down an index. A few rules: each rule's newest `limit` (its own
+    index walk), merged; the overall newest articles are among them. Many rules: a
     walk down `ix_hits_matched_at` (`rule_id + 0` keeps SQLite from sorting every hit of
     the rules instead); an article hit by k rules shows k times, so fetch more until enough.
     """
     wanted = set(rule_ids)
     if not wanted:
         return []
-    if len(wanted) == 1:
-        return list(session.scalars(_newest_hits(_rule_filter(wanted, every_id), limit)))
     if wanted >= set(every_id):
         return _scan_newest(session, true(), limit)
     if len(wanted) <= MERGE_MAX_RULES:

@@ -105,7 +105,8 @@ def percolator() -> Percolator:
         pytest.param({"body": "Qaddafi"}, {"qaddafi"}, id="inner-wildcard"),
         pytest.param({"body": "Qadd"}, {"qaddafi"}, id="prefix-candidate-not-match"),
         pytest.param({"body": "OPEC us"}, {"opec", "us"}, id="case-sensitive-candidate"),
-        pytest.param({"source": "OPEC"}, {"opec"}, id="source-terms-count"),
+        pytest.param({"source": "Haftar Libya"}, {"haftar"}, id="source-terms-count"),
+        pytest.param({"source": "OPEC"}, set(), id="plain-words-decided-by-their-fields"),
     ],
 )
 def test_candidates(percolator: Percolator, texts: dict[str, str], expected: set[str]) -> None:
@@ -187,3 +188,28 @@ def test_rules_of_one_shape_share_their_compiled_code() -> None:
     assert _factory.cache_info().currsize == 2  # the first two differ only in their words
     article = AnalyzedArticle.from_texts(body="Sudan exports gold; the Wagner group")
     assert percolator.matching_analyzed(article) == ["r1", "r2"]
+
+
+def test_rules_of_plain_words_joined_by_or_are_decided_by_the_words_in_their_fields() -> None:
+    """Such rules are never tested one by one: the article's words in each rule's fields
+    decide, with the same answer and spans as any other rule."""
+    rules = {
+        "either": compile_query("Libya OR Tripoli"),
+        "title": compile_query("title:Haftar"),
+        "tag": compile_query("source_tag:mena"),
+        "default-fields": compile_query("OPEC"),
+        "source": compile_query("source:OPEC OR Benghazi"),
+        "tested": compile_query("Tripoli AND NOT Haftar"),
+    }
+    percolator = Percolator(rules)
+    article = AnalyzedArticle.from_texts(
+        title="Haftar", body="Tripoli", source="OPEC", source_tags=["MENA"]
+    )
+    matched = percolator.match_analyzed(article)
+    assert list(matched) == ["either", "source", "tag", "title"]
+    assert [(s.field, s.text) for s in matched["either"]] == [("body", "Tripoli")]
+    assert [(s.field, s.text) for s in matched["source"]] == [("source", "OPEC")]
+    assert percolator.matching_analyzed(article) == list(matched)
+    assert percolator.candidates(article) == {"either", "source", "tag", "title", "tested"}
+    elsewhere = AnalyzedArticle.from_texts(body="Haftar in Benghazi", source="Reuters")
+    assert percolator.matching_analyzed(elsewhere) == ["source"]

@@ -9,8 +9,12 @@ candidate only when the article holds both. A rule that can match with none of i
 (`NOT football`, `a OR NOT b`) is a candidate for every article. A source tag
 (`source_tag:mena`) is a key like a word: the article holds it as a marked term
 (`analysis.tag_term`). Only candidates are
-evaluated, each by its compiled test (`compiled.py`). `matching` stops there: a scan needs
-only which rules matched; `match` also finds the spans to highlight.
+evaluated, each by its compiled test (`compiled.py`), except where the key decides: a rule
+of plain words joined by OR (`Libya`, `Libya OR Tripoli`, `title:Haftar`) matches exactly
+when the article's terms in the rule's fields hold one of its words, so such rules sit in
+a separate index by field mask and match by set operations alone, never tested one by
+one. `matching` stops there: a scan needs only which rules matched; `match` also finds the
+spans to highlight.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from watcher.analysis import TAG_MARK, AnalyzedArticle
 from watcher.model import Article, Span
 from watcher.percolator.compiled import Test, compile_test
-from watcher.percolator.match import ArticleContext, Leaf
+from watcher.percolator.match import ALL_FIELDS, ArticleContext, Leaf, MaskedTerms
 from watcher.percolator.occurrences import collect_spans, positive_leaves
 from watcher.query.compile import (
     AllOf,
@@ -100,6 +104,28 @@ def required_keys(node: Matcher, cost: CostFn, negated: bool = False) -> frozens
     if len(usable) < len(options):  # any child may hold: all of them are needed
         return None
     return frozenset().union(*usable)
+
+
+def _deciding_word(node: Matcher) -> tuple[int, str] | None:
+    """(field mask, folded word) if the node is a plain word: it holds exactly when the
+    article's terms in those fields hold the word (`compiled.py` tests it the same way)."""
+    if isinstance(node, TagLeaf):  # tag terms are among all the article's terms
+        return None if node.word.wildcard else (ALL_FIELDS, node.word.text)
+    if isinstance(node, WordLeaf) and not node.word.wildcard and not node.case_sensitive:
+        return (node.mask, node.word.text)
+    return None
+
+
+def deciding_words(root: Matcher) -> list[tuple[int, str]] | None:
+    """For a rule of plain words joined by OR, its (field mask, word) pairs: it matches
+    exactly when the article holds one of them. None for any other rule."""
+    children = root.children if isinstance(root, AnyOf) else (root,)
+    pairs = [_deciding_word(child) for child in children]
+    return None if None in pairs else [pair for pair in pairs if pair is not None]
+
+
+# Field mask -> (its words, word -> the names of the rules it decides).
+Decided = tuple[tuple[int, frozenset[str], dict[str, frozenset[str]]], ...]
 
 
 # What matching needs of one rule, found with its name in the index: the words any match
@@ -206,6 +232,7 @@ class Percolator:
     __slots__ = (
         "_always",
         "_cost",
+        "_decided",
         "_exact",
         "_exact_keys",
         "_guarded",
@@ -234,12 +261,18 @@ class Percolator:
         exact: dict[str, Postings] = {}
         guarded: dict[str, dict[str, Postings]] = {}
         prefix: dict[str, Postings] = {}
+        decided: dict[int, dict[str, set[str]]] = {}
         self._always: Postings = {}
         for name, query in self._rules.items():
             root = _intern(query.root, leaves)
+            self._leaves[name] = positive_leaves(root)
+            pairs = deciding_words(root)
+            if pairs is not None:
+                for mask, word in pairs:
+                    decided.setdefault(mask, {}).setdefault(word, set()).add(name)
+                continue
             required = required_words((root,))
             entry = (required, compile_test(root))
-            self._leaves[name] = positive_leaves(root)
             keys = required_keys(root, self._cost)
             if keys is None:
                 self._always[name] = entry
@@ -255,6 +288,10 @@ class Percolator:
         self._guarded = {key: (frozenset(by), by) for key, by in guarded.items()}
         self._guarded_keys = frozenset(guarded)
         self._prefix = _PrefixIndex(prefix, _wildcard_keys(leaves), prefix_memo_limit)
+        self._decided: Decided = tuple(
+            (mask, frozenset(by_word), {w: frozenset(names) for w, names in by_word.items()})
+            for mask, by_word in decided.items()
+        )
 
     def _guard(self, keys: frozenset[Key], required: frozenset[str]) -> str | None:
         """For a rule indexed under one word that needs other words too, the rarest of
@@ -279,8 +316,10 @@ class Percolator:
         return required_keys(self._rules[name].root, self._cost)
 
     def candidates(self, analyzed: AnalyzedArticle) -> set[str]:
-        """Names of the rules worth evaluating on this article."""
-        return set(self._gather(analyzed, self._prefix.lookup(analyzed.all_terms)))
+        """Names of the rules the index lets through for this article: those worth
+        evaluating, and those its words decide (they match)."""
+        found = set(self._gather(analyzed, self._prefix.lookup(analyzed.all_terms)))
+        return found | self._decided_by(MaskedTerms(analyzed))
 
     def _gather(self, analyzed: AnalyzedArticle, starts: Mapping[str, list[str]]) -> Postings:
         terms = analyzed.all_terms
@@ -300,14 +339,22 @@ class Percolator:
         starts = self._prefix.lookup(analyzed.all_terms)
         return ArticleContext(analyzed, starts), self._gather(analyzed, starts)
 
-    @staticmethod
-    def _matching(ctx: ArticleContext, candidates: Postings) -> list[str]:
+    def _decided_by(self, masked: MaskedTerms) -> set[str]:
+        """The rules of plain words joined by OR that the article's words match."""
+        found: set[str] = set()
+        for mask, words, by_word in self._decided:
+            for word in masked[mask] & words:
+                found.update(by_word[word])
+        return found
+
+    def _matching(self, ctx: ArticleContext, candidates: Postings) -> list[str]:
         all_terms = ctx.all_terms
         matched = [
             name
             for name, (required, test) in candidates.items()
             if required <= all_terms and test(ctx)
         ]
+        matched.extend(self._decided_by(ctx.masked))
         matched.sort()
         return matched
 

@@ -254,8 +254,9 @@ class AnalyzedField:
         self.text = text
         self._raw: list[str] | None = None
         self._offsets: list[tuple[int, int]] | None = None
-        if text.isascii():
-            self.terms: list[str] = _ASCII_LOWER_WORD.findall(text.lower())
+        self._folded: str | None = text.lower() if text.isascii() else None
+        if self._folded is not None:
+            self.terms: list[str] = _ASCII_LOWER_WORD.findall(self._folded)
         else:
             self.terms, self._raw, self._offsets = _tokenize_general(text, _RUN)
         self.term_set: frozenset[str] = frozenset(self.terms)
@@ -263,7 +264,6 @@ class AnalyzedField:
         self._occurrences: dict[tuple[str, bool], list[int]] = {}
         self._maps: dict[bool, dict[str, list[int]]] = {}
         self._term_offsets: dict[tuple[str, bool], list[tuple[int, int]]] | None = None  # to mark
-        self._folded: str | None = None
 
     def raw_terms(self) -> list[str]:
         """The terms without case folding (for case-sensitive rules)."""
@@ -302,7 +302,7 @@ class AnalyzedField:
         """Offsets from a search for one term alone: on ASCII text, until all are made."""
         return self._offsets is None and self.text.isascii()
 
-    def _folded_text(self) -> str:
+    def folded_text(self) -> str:
         """The ASCII text lower-cased: every character where it was."""
         if self._folded is None:
             self._folded = self.text.lower()
@@ -316,7 +316,7 @@ class AnalyzedField:
             key = (term, case_sensitive)
             found = self._term_offsets.get(key)
             if found is None:
-                text = self.text if case_sensitive else self._folded_text()
+                text = self.text if case_sensitive else self.folded_text()
                 found = self._term_offsets[key] = _find_word(text, term)
             return found
         offsets = self.offsets()

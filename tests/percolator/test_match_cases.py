@@ -129,6 +129,17 @@ CASES = [
         id="phrase-title-lead",
     ),
     pytest.param('"a b a"', "a b b a b a", {}, T, id="phrase-repeated-word"),
+    # (on ASCII text a phrase is searched for in the lower-cased text: its edges are tokens')
+    pytest.param('"a b"', "xa b a", {}, F, id="phrase-starts-inside-a-word"),
+    pytest.param('"a b"', "a bc b", {}, F, id="phrase-ends-inside-a-word"),
+    pytest.param('"a a"', "ba a a", {}, T, id="phrase-found-after-a-false-start"),
+    pytest.param('"a b"', "A_b", {}, T, id="phrase-underscore-separates"),
+    pytest.param('"a b"', "a \n\t-- B", {}, T, id="phrase-many-separators"),
+    pytest.param('"G7 summit"', "the G7 Summit", {}, T, id="phrase-with-digits"),
+    pytest.param('"Sarrāj said"', "Sarraj said", {}, T, id="phrase-folded-query-ascii-text"),
+    pytest.param('"Москва said"', "Moskva said", {}, F, id="phrase-non-ascii-query-ascii-text"),
+    pytest.param('"Москва said"', "Москва said", {}, T, id="phrase-non-ascii-text"),
+    pytest.param('"a.b c"', "a b c", {}, T, id="phrase-of-a-dotted-word"),
     # proximity
     pytest.param('"Haftar Tripoli"~5', "Haftar a b c d e Tripoli", {}, T, id="near-exactly-n"),
     pytest.param('"Haftar Tripoli"~5', "Haftar a b c d e f Tripoli", {}, F, id="near-n-plus-1"),

@@ -18,7 +18,14 @@ from collections.abc import Callable
 from functools import cache, partial
 from typing import Any
 
-from watcher.percolator.match import ALL_FIELDS, ArticleContext, group_found, tag_in, word_in
+from watcher.percolator.match import (
+    ALL_FIELDS,
+    ArticleContext,
+    ascii_phrase,
+    group_found,
+    tag_in,
+    word_in,
+)
 from watcher.query.compile import AllOf, AnyOf, Matcher, Negated, PhraseLeaf, TagLeaf, WordLeaf
 
 Test = Callable[[ArticleContext], bool]
@@ -49,7 +56,10 @@ def _expression(node: Matcher, constants: list[Any]) -> str:
     if isinstance(node, WordLeaf) and not node.word.wildcard and not node.case_sensitive:
         return f"{_constant(node.word.text, constants)} in m[{node.mask}]"
     # (A group's own quick reject is done here, in C, before the call.)
-    bound = partial(group_found, node) if isinstance(node, PhraseLeaf) else partial(word_in, node)
+    if isinstance(node, PhraseLeaf):
+        bound = partial(group_found, node, ascii_phrase(node))
+    else:
+        bound = partial(word_in, node)
     call = f"{_constant(bound, constants)}(ctx)"
     if node.case_sensitive:
         return call

@@ -15,13 +15,12 @@ Percolator makes equal leaves of different rules one object so that they share t
 
 from __future__ import annotations
 
-import re
-import string
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 
 from watcher.analysis import WILDCARDS, AnalyzedArticle, AnalyzedField
 from watcher.model import TEXT_FIELDS, Span
+from watcher.percolator.ascii import Patterns, found_in
 from watcher.query.compile import (
     PhraseLeaf,
     TagLeaf,
@@ -321,49 +320,20 @@ def near_positions(
     return sorted(found)
 
 
-_TOKEN_CHARS = frozenset(string.ascii_lowercase + string.digits)  # of lower-cased ASCII
-
-
-def ascii_phrase(leaf: PhraseLeaf) -> re.Pattern[str] | None:
-    """For an exact phrase of literal words, a pattern finding it in lower-cased ASCII text
-    (whose tokens are its runs of letters and digits): the words with only other characters
-    between them, and none after. None for any other group. The boundary before the first
-    word is checked by `phrase_in_ascii`: a look-behind first would cost the search its
-    literal prefix, which lets it skip through the text in C."""
-    if leaf.slop is not None or leaf.case_sensitive or any(w.wildcard for w in leaf.words):
-        return None
-    return re.compile("[^a-z0-9]+".join(re.escape(w.text) for w in leaf.words) + "(?![a-z0-9])")
-
-
-def phrase_in_ascii(pattern: re.Pattern[str], folded: str) -> bool:
-    """Whether the `ascii_phrase` pattern matches `folded` at the start of a token."""
-    match = pattern.search(folded)
-    while match is not None:
-        start = match.start()
-        if start == 0 or folded[start - 1] not in _TOKEN_CHARS:
-            return True
-        match = pattern.search(folded, start + 1)
-    return False
-
-
-def _group_in(
-    leaf: PhraseLeaf, field: AnalyzedField, ctx: ArticleContext, pattern: re.Pattern[str] | None
-) -> bool:
-    if pattern is not None and field.text.isascii():  # (isascii is a flag of the string)
-        return _may_occur(leaf, field, ctx) and phrase_in_ascii(pattern, field.folded_text())
+def _group_in(leaf: PhraseLeaf, field: AnalyzedField, ctx: ArticleContext, ascii: Patterns) -> bool:
+    if ascii and field.text.isascii():  # (isascii reads a flag of the string)
+        return _may_occur(leaf, field, ctx) and found_in(ascii, field.folded_text())
     find = phrase_starts if leaf.slop is None else near_positions
     return bool(find(leaf, field, ctx, True))
 
 
-def group_found(
-    leaf: PhraseLeaf, ascii_pattern: re.Pattern[str] | None, ctx: ArticleContext
-) -> bool:
+def group_found(leaf: PhraseLeaf, ascii: Patterns, ctx: ArticleContext) -> bool:
     """Whether the phrase or proximity group occurs in a field it searches; memoized.
-    `ascii_pattern` (`ascii_phrase(leaf)`) finds a phrase in ASCII text without positions."""
+    `ascii` (`group_patterns(leaf)`) finds it in ASCII text without token positions."""
     found = ctx.group_memo.get(id(leaf))
     if found is None:
         fields = ctx.fields
         found = ctx.group_memo[id(leaf)] = any(
-            _group_in(leaf, fields[i], ctx, ascii_pattern) for i in MASK_FIELDS[leaf.mask]
+            _group_in(leaf, fields[i], ctx, ascii) for i in MASK_FIELDS[leaf.mask]
         )
     return found

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from functools import cache, partial
 from typing import Any
 
-from watcher.percolator.ascii import group_patterns
+from watcher.percolator.ascii import phrase_pattern
 from watcher.percolator.match import (
     ALL_FIELDS,
     ArticleContext,
@@ -57,7 +57,7 @@ def _expression(node: Matcher, constants: list[Any]) -> str:
         return f"{_constant(node.word.text, constants)} in m[{node.mask}]"
     # (A group's own quick reject is done here, in C, before the call.)
     if isinstance(node, PhraseLeaf):
-        bound = partial(group_found, node, group_patterns(node))
+        bound = partial(group_found, node, phrase_pattern(node))
     else:
         bound = partial(word_in, node)
     call = f"{_constant(bound, constants)}(ctx)"

@@ -15,12 +15,13 @@ Percolator makes equal leaves of different rules one object so that they share t
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 
 from watcher.analysis import WILDCARDS, AnalyzedArticle, AnalyzedField
 from watcher.model import TEXT_FIELDS, Span
-from watcher.percolator.ascii import Patterns, found_in
+from watcher.percolator.ascii import found_in
 from watcher.query.compile import (
     PhraseLeaf,
     TagLeaf,
@@ -320,16 +321,18 @@ def near_positions(
     return sorted(found)
 
 
-def _group_in(leaf: PhraseLeaf, field: AnalyzedField, ctx: ArticleContext, ascii: Patterns) -> bool:
-    if ascii and field.text.isascii():  # (isascii reads a flag of the string)
+def _group_in(
+    leaf: PhraseLeaf, field: AnalyzedField, ctx: ArticleContext, ascii: re.Pattern[str] | None
+) -> bool:
+    if ascii is not None and field.text.isascii():  # (isascii reads a flag of the string)
         return _may_occur(leaf, field, ctx) and found_in(ascii, field.folded_text())
     find = phrase_starts if leaf.slop is None else near_positions
     return bool(find(leaf, field, ctx, True))
 
 
-def group_found(leaf: PhraseLeaf, ascii: Patterns, ctx: ArticleContext) -> bool:
+def group_found(leaf: PhraseLeaf, ascii: re.Pattern[str] | None, ctx: ArticleContext) -> bool:
     """Whether the phrase or proximity group occurs in a field it searches; memoized.
-    `ascii` (`group_patterns(leaf)`) finds it in ASCII text without token positions."""
+    `ascii` (`ascii.phrase_pattern(leaf)`) finds a phrase in ASCII text without positions."""
     found = ctx.group_memo.get(id(leaf))
     if found is None:
         fields = ctx.fields

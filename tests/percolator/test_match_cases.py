@@ -181,6 +181,9 @@ CASES = [
     pytest.param("Lib*", "LIBYAN", {}, T, id="star-case-folded"),
     pytest.param("al-Sarr*", "al-Sarraj", {}, T, id="star-in-split-word"),
     pytest.param("Libya*", "Libya's", {}, T, id="star-possessive"),
+    pytest.param("Libya*", {"source": "Libyan News", "body": "x"}, {}, F, id="star-not-in-source"),
+    pytest.param("title:Lib*", {"title": "x", "body": "Libyan"}, {}, F, id="star-in-its-field"),
+    pytest.param("title:Lib*", {"title": "Libyan", "body": "x"}, {}, T, id="star-field"),
     # case-sensitive rules
     pytest.param("US", "the US envoy", CS, T, id="cs-upper"),
     pytest.param("US", "told us", CS, F, id="cs-lower"),

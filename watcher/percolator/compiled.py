@@ -3,9 +3,10 @@
 Evaluating a tree node by node costs a call and a dispatch per node. Instead each rule
 becomes a generated function in which a conjunction of plain words is one expression of
 set lookups: `(c0 in m[7] and (c1 in m[7] or c2 in m[3]))`, where `m[mask]` is the
-article's folded terms in the fields of `mask` (made once per article and mask). Leaves
-that need more than a lookup (phrases, proximity, wildcards, case-sensitive words) are
-calls of their evaluator from `match.py`, bound to the shared leaf.
+article's folded terms in the fields of `mask` (made once per article and mask). A word
+ending in its only `*` is a set operation too: `s[prefix]` lists the article's terms under
+the prefix. Leaves that need more (phrases, proximity, other wildcards, case-sensitive
+words) are calls of their evaluator from `match.py`, bound to the shared leaf.
 
 The code is generated per *shape* (the expression with its words as parameters `c0`,
 `c1`, ...), compiled once and cached: 100,000 rules have a few hundred shapes, and each
@@ -53,8 +54,8 @@ def _expression(node: Matcher, constants: list[Any]) -> str:
         return "(" + joint.join(_expression(child, constants) for child in node.children) + ")"
     if isinstance(node, TagLeaf):
         return _tag_expression(node, constants)
-    if isinstance(node, WordLeaf) and not node.word.wildcard and not node.case_sensitive:
-        return f"{_constant(node.word.text, constants)} in m[{node.mask}]"
+    if isinstance(node, WordLeaf) and (lookup := _word_lookup(node, constants)) is not None:
+        return lookup
     # (A group's own quick reject is done here, in C, before the call.)
     if isinstance(node, PhraseLeaf):
         bound = partial(group_found, node, phrase_pattern(node))
@@ -71,6 +72,19 @@ def _expression(node: Matcher, constants: list[Any]) -> str:
     checks = [f"{_constant(literals, constants)} <= m[{ALL_FIELDS}]"] if literals else []
     checks += [f"{_constant(prefix, constants)} in s" for prefix in prefixes]
     return "(" + " and ".join([*checks, call]) + ")"
+
+
+def _word_lookup(node: WordLeaf, constants: list[Any]) -> str | None:
+    """A case-insensitive word, or one ending in its only `*`, as set operations; else None."""
+    word = node.word
+    if node.case_sensitive:
+        return None
+    if not word.wildcard:
+        return f"{_constant(word.text, constants)} in m[{node.mask}]"
+    if word.text == f"{word.key}*":  # `libya*`: the article's terms under the prefix
+        prefix = _constant(word.key, constants)
+        return f"({prefix} in s and not m[{node.mask}].isdisjoint(s[{prefix}]))"
+    return None
 
 
 def _tag_expression(node: TagLeaf, constants: list[Any]) -> str:

@@ -213,3 +213,16 @@ def test_rules_of_plain_words_joined_by_or_are_decided_by_the_words_in_their_fie
     assert percolator.candidates(article) == {"either", "source", "tag", "title", "tested"}
     elsewhere = AnalyzedArticle.from_texts(body="Haftar in Benghazi", source="Reuters")
     assert percolator.matching_analyzed(elsewhere) == ["source"]
+
+
+def test_a_rule_joining_plain_words_and_other_branches_by_or_tests_only_the_others() -> None:
+    percolator = Percolator({"r": compile_query('Libya OR "Khalifa Haftar" OR title:Tripoli*')})
+    by_word = AnalyzedArticle.from_texts(body="Libya and Haftar")
+    by_phrase = AnalyzedArticle.from_texts(body="Gen. Khalifa Haftar")
+    by_prefix = AnalyzedArticle.from_texts(title="Tripolitania", body="x")
+    for article in (by_word, by_phrase, by_prefix):
+        assert percolator.matching_analyzed(article) == ["r"]
+    neither = AnalyzedArticle.from_texts(title="Khalifa", body="Haftar Tripoli", source="Libya")
+    assert percolator.matching_analyzed(neither) == []
+    both = AnalyzedArticle.from_texts(body="Libya: Khalifa Haftar")
+    assert [s.text for s in percolator.match_analyzed(both)["r"]] == ["Libya", "Khalifa Haftar"]

@@ -8,13 +8,14 @@ that needs other words as well also gets a guard, the rarest of those: it become
 candidate only when the article holds both. A rule that can match with none of its words
 (`NOT football`, `a OR NOT b`) is a candidate for every article. A source tag
 (`source_tag:mena`) is a key like a word: the article holds it as a marked term
-(`analysis.tag_term`). Only candidates are
-evaluated, each by its compiled test (`compiled.py`), except where the key decides: a rule
-of plain words joined by OR (`Libya`, `Libya OR Tripoli`, `title:Haftar`) matches exactly
-when the article's terms in the rule's fields hold one of its words, so such rules sit in
-a separate index by field mask and match by set operations alone, never tested one by
-one. `matching` stops there: a scan needs only which rules matched; `match` also finds the
-spans to highlight.
+(`analysis.tag_term`). Only candidates are evaluated, each by its compiled test
+(`compiled.py`), except where words decide: a rule that is plain words joined by OR
+(`Libya`, `Libya OR Tripoli`, `title:Haftar`) matches exactly when the article's terms in
+the rule's fields hold one of its words, so those words sit in a separate index by field
+mask and match by set operations alone, never tested rule by rule. A rule that joins
+plain words by OR with other branches (`Libya OR "Khalifa Haftar"`) is decided by its
+words the same way, and only its other branches are indexed and tested. `matching` stops
+there: a scan needs only which rules matched; `match` also finds the spans to highlight.
 """
 
 from __future__ import annotations
@@ -116,12 +117,21 @@ def _deciding_word(node: Matcher) -> tuple[int, str] | None:
     return None
 
 
-def deciding_words(root: Matcher) -> list[tuple[int, str]] | None:
-    """For a rule of plain words joined by OR, its (field mask, word) pairs: it matches
-    exactly when the article holds one of them. None for any other rule."""
+def deciding_words(root: Matcher) -> tuple[list[tuple[int, str]], Matcher | None]:
+    """A rule as the plain words it is an OR of, each as (field mask, word), and the rest:
+    it matches when the article holds one of those words, else when the rest (None: there
+    is no rest) matches. A rule that is no OR of plain words is all rest."""
     children = root.children if isinstance(root, AnyOf) else (root,)
-    pairs = [_deciding_word(child) for child in children]
-    return None if None in pairs else [pair for pair in pairs if pair is not None]
+    words, rest = [], []
+    for child in children:
+        pair = _deciding_word(child)
+        if pair is None:
+            rest.append(child)
+        else:
+            words.append(pair)
+    if not words or not rest:
+        return words, (root if not words else None)
+    return words, rest[0] if len(rest) == 1 else AnyOf(tuple(rest))
 
 
 # Field mask -> (its words, word -> the names of the rules it decides).
@@ -266,11 +276,12 @@ class Percolator:
         for name, query in self._rules.items():
             root = _intern(query.root, leaves)
             self._leaves[name] = positive_leaves(root)
-            pairs = deciding_words(root)
-            if pairs is not None:
-                for mask, word in pairs:
-                    decided.setdefault(mask, {}).setdefault(word, set()).add(name)
+            words, rest = deciding_words(root)
+            for mask, word in words:
+                decided.setdefault(mask, {}).setdefault(word, set()).add(name)
+            if rest is None:
                 continue
+            root = rest
             required = required_words((root,))
             entry = (required, compile_test(root))
             keys = required_keys(root, self._cost)
@@ -340,7 +351,7 @@ class Percolator:
         return ArticleContext(analyzed, starts), self._gather(analyzed, starts)
 
     def _decided_by(self, masked: MaskedTerms) -> set[str]:
-        """The rules of plain words joined by OR that the article's words match."""
+        """The rules whose plain words joined by OR the article's words match."""
         found: set[str] = set()
         for mask, words, by_word in self._decided:
             for word in masked[mask] & words:
@@ -349,14 +360,13 @@ class Percolator:
 
     def _matching(self, ctx: ArticleContext, candidates: Postings) -> list[str]:
         all_terms = ctx.all_terms
-        matched = [
+        decided = self._decided_by(ctx.masked)
+        tested = [
             name
             for name, (required, test) in candidates.items()
-            if required <= all_terms and test(ctx)
+            if name not in decided and required <= all_terms and test(ctx)
         ]
-        matched.extend(self._decided_by(ctx.masked))
-        matched.sort()
-        return matched
+        return sorted(decided.union(tested))
 
     def matching_analyzed(self, analyzed: AnalyzedArticle) -> list[str]:
         """The names of the rules that match the analyzed article, sorted."""

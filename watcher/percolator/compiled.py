@@ -56,18 +56,17 @@ def _expression(node: Matcher, constants: list[Any]) -> str:
         return _tag_expression(node, constants)
     if isinstance(node, WordLeaf) and (lookup := _word_lookup(node, constants)) is not None:
         return lookup
-    # (A group's own quick reject is done here, in C, before the call.)
-    if isinstance(node, PhraseLeaf):
-        bound = partial(group_found, node, phrase_pattern(node))
+    # Cheap C-level rejects before the call: a literal word of the group missing from the
+    # article, or no article term starting with the wildcard's prefix.
+    words = (node.word,) if isinstance(node, WordLeaf) else node.words
+    literals = frozenset(() if node.case_sensitive else (w.key for w in words if not w.wildcard))
+    if isinstance(node, PhraseLeaf):  # (and the same literals field by field)
+        bound = partial(group_found, node, phrase_pattern(node), literals)
     else:
         bound = partial(word_in, node)
     call = f"{_constant(bound, constants)}(ctx)"
     if node.case_sensitive:
         return call
-    # Cheap C-level rejects before the call: a literal word of the group missing from the
-    # article, or no article term starting with the wildcard's prefix.
-    words = (node.word,) if isinstance(node, WordLeaf) else node.words
-    literals = frozenset(w.key for w in words if not w.wildcard)
     prefixes = sorted({w.key for w in words if w.wildcard})
     checks = [f"{_constant(literals, constants)} <= m[{ALL_FIELDS}]"] if literals else []
     checks += [f"{_constant(prefix, constants)} in s" for prefix in prefixes]

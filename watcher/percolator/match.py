@@ -325,18 +325,29 @@ def _group_in(
     leaf: PhraseLeaf, field: AnalyzedField, ctx: ArticleContext, ascii: re.Pattern[str] | None
 ) -> bool:
     if ascii is not None and field.text.isascii():  # (isascii reads a flag of the string)
-        return _may_occur(leaf, field, ctx) and found_in(ascii, field.folded_text())
+        return found_in(ascii, field.folded_text())
     find = phrase_starts if leaf.slop is None else near_positions
     return bool(find(leaf, field, ctx, True))
 
 
-def group_found(leaf: PhraseLeaf, ascii: re.Pattern[str] | None, ctx: ArticleContext) -> bool:
+def group_found(
+    leaf: PhraseLeaf,
+    ascii: re.Pattern[str] | None,
+    literals: frozenset[str],
+    ctx: ArticleContext,
+) -> bool:
     """Whether the phrase or proximity group occurs in a field it searches; memoized.
-    `ascii` (`ascii.phrase_pattern(leaf)`) finds a phrase in ASCII text without positions."""
-    found = ctx.group_memo.get(id(leaf))
+    `ascii` (`ascii.phrase_pattern(leaf)`) finds a phrase in ASCII text without positions;
+    `literals`, the group's literal words (none for a case-sensitive group), rule out a
+    field that lacks one before anything else."""
+    memo = ctx.group_memo
+    found = memo.get(id(leaf))
     if found is None:
-        fields = ctx.fields
-        found = ctx.group_memo[id(leaf)] = any(
-            _group_in(leaf, fields[i], ctx, ascii) for i in MASK_FIELDS[leaf.mask]
-        )
+        found = False
+        for i in MASK_FIELDS[leaf.mask]:
+            field = ctx.fields[i]
+            if literals <= field.term_set and _group_in(leaf, field, ctx, ascii):
+                found = True
+                break
+        memo[id(leaf)] = found
     return found

@@ -141,6 +141,9 @@ def test_ascii_fast_path_equals_general_path(text: str) -> None:
     assert [t.text for t in analyze(text)] == folded
     assert [t.text for t in analyze(text, fold_case=False)] == unfolded
     assert [(t.start, t.end) for t in analyze(text)] == offsets
+    field = AnalyzedField(text)
+    assert field.terms == folded
+    assert [field.folded_text()[s:e] for s, e in offsets] == folded
 
 
 @SETTINGS

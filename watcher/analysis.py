@@ -6,7 +6,7 @@ NFKC; combining marks are stripped (accent folding) and do not break a word; `ca
 folds case. Every token keeps the character offsets of the original text it came from.
 
 Most news text is ASCII, where NFKC and accent folding are the identity and `casefold()` is
-`lower()`: that path is a single regular expression. Other text is cut into runs that may
+`lower()`: that path is one `str.translate` and a split. Other text is cut into runs that may
 hold words; ASCII runs still take the fast path, the rest is folded character by character,
 each character's forms computed once per process (when first met, not at import).
 """
@@ -42,7 +42,8 @@ _Forms = tuple[tuple[str, str], ...]
 _Tokenized = tuple[list[str], list[str], list[tuple[int, int]]]
 
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
-_ASCII_LOWER_WORD = re.compile(r"[a-z0-9]+")
+# ASCII letters lower-cased, every other ASCII character a space: a split gives the tokens.
+_ASCII_FOLD = str.maketrans({c: c.lower() if c.isalnum() else " " for c in map(chr, range(128))})
 _ASCII_PATTERN = re.compile(r"[A-Za-z0-9*?]+")
 # Runs that may hold words: ASCII letters and digits, or any non-ASCII character.
 _RUN = re.compile(r"[0-9A-Za-z\x80-\U0010ffff]+")
@@ -181,9 +182,7 @@ def analyze_pattern(text: str, *, fold_case: bool = True) -> list[Token]:
 
 def fold(word: str) -> str:
     """The case-folded form of an unfolded analyzed word (wildcards kept)."""
-    if word.isascii():
-        return word.lower()
-    return "".join(t.text for t in analyze_pattern(word))
+    return word.lower() if word.isascii() else "".join(t.text for t in analyze_pattern(word))
 
 
 def _scan(terms: list[str], term: str) -> list[int]:
@@ -232,7 +231,7 @@ def _positions(terms: list[str]) -> dict[str, list[int]]:
 class AnalyzedField:
     """One field's text analyzed once; everything else is computed on demand and memoized.
 
-    On ASCII text one `findall` over the lower-cased text gives the terms; the offsets of
+    On ASCII text the terms are a split of the folded text (`folded_text`); the offsets of
     the tokens (needed only to highlight) come from a second pass when first asked for, and
     those of one word from a search for that word alone (a snippet marks a few words).
     """
@@ -254,9 +253,9 @@ class AnalyzedField:
         self.text = text
         self._raw: list[str] | None = None
         self._offsets: list[tuple[int, int]] | None = None
-        self._folded: str | None = text.lower() if text.isascii() else None
+        self._folded: str | None = text.translate(_ASCII_FOLD) if text.isascii() else None
         if self._folded is not None:
-            self.terms: list[str] = _ASCII_LOWER_WORD.findall(self._folded)
+            self.terms: list[str] = self._folded.split()
         else:
             self.terms, self._raw, self._offsets = _tokenize_general(text, _RUN)
         self.term_set: frozenset[str] = frozenset(self.terms)
@@ -303,9 +302,9 @@ class AnalyzedField:
         return self._offsets is None and self.text.isascii()
 
     def folded_text(self) -> str:
-        """The ASCII text lower-cased: every character where it was."""
+        """The ASCII text, letters lower-cased and all else spaces: each character in place."""
         if self._folded is None:
-            self._folded = self.text.lower()
+            self._folded = self.text.translate(_ASCII_FOLD)
         return self._folded
 
     def offsets_of(self, term: str, case_sensitive: bool = False) -> list[tuple[int, int]]:

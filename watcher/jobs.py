@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from watcher.channels import APPRISE, Channel
+from watcher.collector import rarer_collections
 from watcher.digest.deliver import transport_for
 from watcher.digest.model import Links, RuleInfo
 from watcher.digest.send import Outbox, SendResult, retry_due, send_now
@@ -97,16 +98,19 @@ def _scan(
     Subscribers are synced first: a hit recorded from now on is theirs, none before.
     """
     started = services.clock()
-    recorder = prepare(services.sessions, ruleset, started)
-    summary = run_scan(
-        services.sessions,
-        services.scan_settings,
-        clock=services.clock,
-        record_hits=recorder,
-        progress=progress,
-        stop=stop,
-    )
-    publish(services, ruleset, started, base_url=base_url, metrics=metrics, progress=feeds_progress)
+    with rarer_collections():
+        recorder = prepare(services.sessions, ruleset, started)
+        summary = run_scan(
+            services.sessions,
+            services.scan_settings,
+            clock=services.clock,
+            record_hits=recorder,
+            progress=progress,
+            stop=stop,
+        )
+        publish(
+            services, ruleset, started, base_url=base_url, metrics=metrics, progress=feeds_progress
+        )
     if metrics is not None:
         metrics.observe_scan(summary)
     return summary

@@ -17,6 +17,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.reader import ReaderError
+from ruamel.yaml.scanner import Scanner
 
 from watcher.errors import ConfigError, ConfigErrors, Location, RuleError
 
@@ -94,6 +95,9 @@ def parse_yaml(text: str, *, shown: str | Path) -> Any:
     yaml = YAML(typ="rt")
     yaml.version = (1, 2)
     yaml.Constructor = _RoundTripConstructor
+    # The round-trip scanner also gathers comments, to write them back: nothing here writes,
+    # and gathering was a fifth of parsing a file of 1,000 rules. Positions come the same.
+    yaml.Scanner = Scanner
     deep = too_deep_at(text)
     if deep is not None:
         line = text.count("\n", 0, deep) + 1

@@ -29,9 +29,9 @@ class _Raised:
 
 @contextmanager
 def rarer_collections() -> Iterator[None]:
-    """Raise the young generation's threshold while the body runs. Nested and concurrent
-    bodies (the daemon's scans and polls) share one raise: the last to end restores the
-    thresholds the first found."""
+    """Raise the young generation's threshold while the body runs. Nested bodies, and
+    bodies on several threads at once (a daemon's), share one raise: the last to end
+    restores the thresholds the first found."""
     with _Raised.lock:
         if _Raised.depth == 0:
             _Raised.saved = gc.get_threshold()

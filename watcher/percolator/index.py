@@ -129,8 +129,10 @@ def deciding_words(root: Matcher) -> tuple[list[tuple[int, str]], Matcher | None
             rest.append(child)
         else:
             words.append(pair)
-    if not words or not rest:
-        return words, (root if not words else None)
+    if not words:
+        return [], root
+    if not rest:
+        return words, None
     return words, rest[0] if len(rest) == 1 else AnyOf(tuple(rest))
 
 

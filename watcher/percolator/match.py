@@ -1,6 +1,7 @@
 """The leaves of a rule against one analyzed article (whether each occurs).
 
 A word is a set lookup in the terms of the fields it searches (`MaskedTerms`); a phrase
+is searched for in ASCII text by one pattern (`ascii.py`), elsewhere (and for its spans) it
 anchors on its rarest word's positions and checks its neighbours; a proximity group of two
 words looks for the closest pair of their positions, a larger one slides a window over the
 merged positions of its words. A wildcard is expanded once per article and pattern, over

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -206,3 +207,16 @@ def test_empty_field() -> None:
     assert field.terms == []
     assert field.offsets() == []
     assert field.positions_of("x") == []
+
+
+@pytest.mark.parametrize(
+    ("run", "extra"), [(analysis._RUN, ""), (analysis._PATTERN_RUN, "*?")], ids=["text", "pattern"]
+)
+def test_a_run_is_ascii_letters_and_digits_or_any_other_character(
+    run: re.Pattern[str], extra: str
+) -> None:
+    """The run classes are written as the ASCII characters they leave out."""
+    chars = [chr(c) for c in range(128)] + ["\x80", "é", "\u2019", "\ud800", "\uffff", "\U0010ffff"]
+    for char in chars:
+        expected = not char.isascii() or char.isalnum() or char in extra
+        assert bool(run.fullmatch(char)) is expected, repr(char)

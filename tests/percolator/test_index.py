@@ -199,14 +199,14 @@ def test_rules_of_plain_words_joined_by_or_are_decided_by_the_words_in_their_fie
         "tag": compile_query("source_tag:mena"),
         "default-fields": compile_query("OPEC"),
         "source": compile_query("source:OPEC OR Benghazi"),
-        "tested": compile_query("Tripoli AND NOT Haftar"),
+        "tested": compile_query('Tripoli AND NOT "Khalifa Haftar"'),
     }
     percolator = Percolator(rules)
     article = AnalyzedArticle.from_texts(
         title="Haftar", body="Tripoli", source="OPEC", source_tags=["MENA"]
     )
     matched = percolator.match_analyzed(article)
-    assert list(matched) == ["either", "source", "tag", "title"]
+    assert list(matched) == ["either", "source", "tag", "tested", "title"]
     assert [(s.field, s.text) for s in matched["either"]] == [("body", "Tripoli")]
     assert [(s.field, s.text) for s in matched["source"]] == [("source", "OPEC")]
     assert percolator.matching_analyzed(article) == list(matched)
@@ -226,3 +226,33 @@ def test_a_rule_joining_plain_words_and_other_branches_by_or_tests_only_the_othe
     assert percolator.matching_analyzed(neither) == []
     both = AnalyzedArticle.from_texts(body="Libya: Khalifa Haftar")
     assert [s.text for s in percolator.match_analyzed(both)["r"]] == ["Libya", "Khalifa Haftar"]
+
+
+def test_plain_words_and_not_plain_words_decide_a_rule() -> None:
+    """`P AND NOT N ...` of plain words joined by OR: one of P's words and none of the
+    others', each in its fields, without a test per rule."""
+    percolator = Percolator(
+        {
+            "fuel": compile_query("(oil OR gas) AND NOT (Iran OR Iraq)"),
+            "not-in-title": compile_query("Libya -title:football"),
+            "two-vetoes": compile_query("Libya NOT Wagner NOT Haftar"),
+            "never": compile_query("Libya NOT Libya"),
+        }
+    )
+
+    def matching(**texts: str) -> list[str]:
+        return percolator.matching_analyzed(AnalyzedArticle.from_texts(**texts))
+
+    assert matching(body="gas prices in Iraq") == []
+    assert matching(body="gas prices", source="Iran News") == ["fuel"]
+    assert matching(title="Football", body="Libya") == ["two-vetoes"]
+    assert matching(title="Libya", body="football") == ["not-in-title", "two-vetoes"]
+    assert matching(body="Libya and Haftar") == ["not-in-title"]
+    vetoed = AnalyzedArticle.from_texts(body="oil from Libya, Iran and Wagner")
+    assert percolator.candidates(vetoed) == {"not-in-title"}
+    spans = percolator.match_analyzed(AnalyzedArticle.from_texts(body="oil, Libya"))
+    assert {name: [s.text for s in found] for name, found in spans.items()} == {
+        "fuel": ["oil"],
+        "not-in-title": ["Libya"],
+        "two-vetoes": ["Libya"],
+    }

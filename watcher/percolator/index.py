@@ -9,13 +9,11 @@ candidate only when the article holds both. A rule that can match with none of i
 (`NOT football`, `a OR NOT b`) is a candidate for every article. A source tag
 (`source_tag:mena`) is a key like a word: the article holds it as a marked term
 (`analysis.tag_term`). Only candidates are evaluated, each by its compiled test
-(`compiled.py`), except where words decide: a rule that is plain words joined by OR
-(`Libya`, `Libya OR Tripoli`, `title:Haftar`) matches exactly when the article's terms in
-the rule's fields hold one of its words, so those words sit in a separate index by field
-mask and match by set operations alone, never tested rule by rule. A rule that joins
-plain words by OR with other branches (`Libya OR "Khalifa Haftar"`) is decided by its
-words the same way, and only its other branches are indexed and tested. `matching` stops
-there: a scan needs only which rules matched; `match` also finds the spans to highlight.
+(`compiled.py`), except where plain words decide (`decided.py`: `Libya OR Tripoli`,
+`Libya -football`): those rules match by set operations alone, and of a rule that joins
+plain words by OR with other branches only the other branches are indexed and tested.
+`matching` stops there: a scan needs only which rules matched; `match` also finds the
+spans to highlight.
 """
 
 from __future__ import annotations
@@ -25,7 +23,8 @@ from collections.abc import Callable, Iterable, Mapping
 from watcher.analysis import TAG_MARK, AnalyzedArticle
 from watcher.model import Article, Span
 from watcher.percolator.compiled import Test, compile_test
-from watcher.percolator.match import ALL_FIELDS, ArticleContext, Leaf, MaskedTerms
+from watcher.percolator.decided import Pair, WordIndex, decide
+from watcher.percolator.match import ArticleContext, Leaf, MaskedTerms
 from watcher.percolator.occurrences import collect_spans, positive_leaves
 from watcher.query.compile import (
     AllOf,
@@ -105,39 +104,6 @@ def required_keys(node: Matcher, cost: CostFn, negated: bool = False) -> frozens
     if len(usable) < len(options):  # any child may hold: all of them are needed
         return None
     return frozenset().union(*usable)
-
-
-def _deciding_word(node: Matcher) -> tuple[int, str] | None:
-    """(field mask, folded word) if the node is a plain word: it holds exactly when the
-    article's terms in those fields hold the word (`compiled.py` tests it the same way)."""
-    if isinstance(node, TagLeaf):  # tag terms are among all the article's terms
-        return None if node.word.wildcard else (ALL_FIELDS, node.word.text)
-    if isinstance(node, WordLeaf) and not node.word.wildcard and not node.case_sensitive:
-        return (node.mask, node.word.text)
-    return None
-
-
-def deciding_words(root: Matcher) -> tuple[list[tuple[int, str]], Matcher | None]:
-    """A rule as the plain words it is an OR of, each as (field mask, word), and the rest:
-    it matches when the article holds one of those words, else when the rest (None: there
-    is no rest) matches. A rule that is no OR of plain words is all rest."""
-    children = root.children if isinstance(root, AnyOf) else (root,)
-    words, rest = [], []
-    for child in children:
-        pair = _deciding_word(child)
-        if pair is None:
-            rest.append(child)
-        else:
-            words.append(pair)
-    if not words:
-        return [], root
-    if not rest:
-        return words, None
-    return words, rest[0] if len(rest) == 1 else AnyOf(tuple(rest))
-
-
-# Field mask -> (its words, word -> the names of the rules it decides).
-Decided = tuple[tuple[int, frozenset[str], dict[str, frozenset[str]]], ...]
 
 
 # What matching needs of one rule, found with its name in the index: the words any match
@@ -252,6 +218,7 @@ class Percolator:
         "_leaves",
         "_prefix",
         "_rules",
+        "_vetoes",
     )
 
     def __init__(
@@ -273,17 +240,18 @@ class Percolator:
         exact: dict[str, Postings] = {}
         guarded: dict[str, dict[str, Postings]] = {}
         prefix: dict[str, Postings] = {}
-        decided: dict[int, dict[str, set[str]]] = {}
+        decided: list[tuple[Pair, str]] = []
+        vetoes: list[tuple[Pair, str]] = []
         self._always: Postings = {}
         for name, query in self._rules.items():
             root = _intern(query.root, leaves)
             self._leaves[name] = positive_leaves(root)
-            words, rest = deciding_words(root)
-            for mask, word in words:
-                decided.setdefault(mask, {}).setdefault(word, set()).add(name)
-            if rest is None:
+            decision = decide(root)
+            decided.extend((pair, name) for pair in decision.words)
+            vetoes.extend((pair, name) for pair in decision.vetoes)
+            if decision.rest is None:
                 continue
-            root = rest
+            root = decision.rest
             required = required_words((root,))
             entry = (required, compile_test(root))
             keys = required_keys(root, self._cost)
@@ -301,10 +269,8 @@ class Percolator:
         self._guarded = {key: (frozenset(by), by) for key, by in guarded.items()}
         self._guarded_keys = frozenset(guarded)
         self._prefix = _PrefixIndex(prefix, _wildcard_keys(leaves), prefix_memo_limit)
-        self._decided: Decided = tuple(
-            (mask, frozenset(by_word), {w: frozenset(names) for w, names in by_word.items()})
-            for mask, by_word in decided.items()
-        )
+        self._decided = WordIndex(decided)
+        self._vetoes = WordIndex(vetoes)
 
     def _guard(self, keys: frozenset[Key], required: frozenset[str]) -> str | None:
         """For a rule indexed under one word that needs other words too, the rarest of
@@ -353,11 +319,10 @@ class Percolator:
         return ArticleContext(analyzed, starts), self._gather(analyzed, starts)
 
     def _decided_by(self, masked: MaskedTerms) -> set[str]:
-        """The rules whose plain words joined by OR the article's words match."""
-        found: set[str] = set()
-        for mask, words, by_word in self._decided:
-            for word in masked[mask] & words:
-                found.update(by_word[word])
+        """The rules the article's words decide (`decided.py`): they match."""
+        found = self._decided.names(masked)
+        if found and self._vetoes:
+            found -= self._vetoes.names(masked)
         return found
 
     def _matching(self, ctx: ArticleContext, candidates: Postings) -> list[str]:

@@ -215,6 +215,7 @@ class Percolator:
         "_exact_keys",
         "_guarded",
         "_guarded_keys",
+        "_guards",
         "_leaves",
         "_prefix",
         "_rules",
@@ -268,6 +269,7 @@ class Percolator:
         self._exact_keys = frozenset(exact)
         self._guarded = {key: (frozenset(by), by) for key, by in guarded.items()}
         self._guarded_keys = frozenset(guarded)
+        self._guards = frozenset().union(*guarded.values())  # every guard word
         self._prefix = _PrefixIndex(prefix, _wildcard_keys(leaves), prefix_memo_limit)
         self._decided = WordIndex(decided)
         self._vetoes = WordIndex(vetoes)
@@ -306,10 +308,14 @@ class Percolator:
         exact, guarded = self._exact, self._guarded
         for term in terms & self._exact_keys:
             found.update(exact[term])
-        for term in terms & self._guarded_keys:
-            guards, by_guard = guarded[term]
-            for guard in guards & terms:
-                found.update(by_guard[guard])
+        keys = terms & self._guarded_keys
+        if keys:
+            # The article's guard words once: a key's guards meet these few, not every term.
+            present = terms & self._guards
+            for term in keys:
+                guards, by_guard = guarded[term]
+                for guard in guards & present:
+                    found.update(by_guard[guard])
         self._prefix.add_candidates(starts, found)
         return found
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,8 +50,13 @@ def created(database_url: str) -> None:
 
 
 def articles_in(project: Path, count: int) -> None:
+    """`count` articles beside the example, every file settled: the example, copied just
+    now, would otherwise be `waiting` in a scan that starts within scan.settle of it."""
     for index in range(count):
         write(project / "seeds" / f"a{index:04d}.txt", f"Story {index}\n\nBody of {index}.\n")
+    past = time.time() - 60
+    for path in (project / "seeds").iterdir():
+        os.utime(path, (past, past))
 
 
 def status(project: Path, database_url: str) -> dict[str, object]:

@@ -256,3 +256,17 @@ def test_plain_words_and_not_plain_words_decide_a_rule() -> None:
         "not-in-title": ["Libya"],
         "two-vetoes": ["Libya"],
     }
+
+
+def test_a_key_with_many_guards_lets_through_only_the_rules_whose_guard_is_present() -> None:
+    """A word many conjunctions are indexed under (here the rarest by the frequencies) has
+    more guards than are worth meeting one by one: they meet the article's guard words."""
+    rules = {f"r{i}": compile_query(f"Zarzis AND libya{i}") for i in range(100)}
+    frequencies = {"zarzis": 1} | {f"libya{i}": 1000 for i in range(100)}
+    percolator = Percolator(rules, term_frequencies=frequencies)
+    assert percolator.index_keys("r7") == {("zarzis", False)}
+    article = AnalyzedArticle.from_texts(body="Zarzis libya7 libya12 libya")
+    assert percolator.candidates(article) == {"r7", "r12"}
+    assert percolator.matching_analyzed(article) == ["r12", "r7"]
+    assert percolator.candidates(AnalyzedArticle.from_texts(body="libya7 libya12")) == set()
+    assert percolator.candidates(AnalyzedArticle.from_texts(body="Zarzis libya")) == set()

@@ -6,9 +6,9 @@ So a rule of plain words joined by OR matches exactly when the article holds one
 words, and one that adds `NOT` plain words (`Libya -football`, `(oil OR gas) AND NOT
 (Iran OR Iraq)`) when the article holds one of the first and none of the others. Such
 rules are never tested one by one: a `WordIndex` by field mask gives, per article, the
-rules its words decide, and another the rules its words veto. A rule that joins plain
-words by OR with other branches (`Libya OR "Khalifa Haftar"`) is decided by those words
-the same way, and only its other branches are left to test.
+rules its words decide, and of those the few with NOT words look for them. A rule that
+joins plain words by OR with other branches (`Libya OR "Khalifa Haftar"`) is decided by
+those words the same way, and only its other branches are left to test.
 """
 
 from __future__ import annotations
@@ -99,9 +99,6 @@ class WordIndex:
             (mask, frozenset(by_word), {word: frozenset(names) for word, names in by_word.items()})
             for mask, by_word in by_mask.items()
         )
-
-    def __bool__(self) -> bool:
-        return bool(self._masks)
 
     def names(self, masked: MaskedTerms) -> set[str]:
         """The rules filed under a word that the article holds in that word's fields."""

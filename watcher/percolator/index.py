@@ -106,6 +106,9 @@ def required_keys(node: Matcher, cost: CostFn, negated: bool = False) -> frozens
     return frozenset().union(*usable)
 
 
+# A key with more guards than this meets the article's guard words, found once per article.
+_FEW_GUARDS = 32
+
 # What matching needs of one rule, found with its name in the index: the words any match
 # must contain (tested before anything is called) and its compiled test.
 Entry = tuple[frozenset[str], Test]
@@ -219,6 +222,7 @@ class Percolator:
         "_leaves",
         "_prefix",
         "_rules",
+        "_vetoable",
         "_vetoes",
     )
 
@@ -242,14 +246,15 @@ class Percolator:
         guarded: dict[str, dict[str, Postings]] = {}
         prefix: dict[str, Postings] = {}
         decided: list[tuple[Pair, str]] = []
-        vetoes: list[tuple[Pair, str]] = []
+        self._vetoes: dict[str, tuple[Pair, ...]] = {}  # rule -> its NOT words
         self._always: Postings = {}
         for name, query in self._rules.items():
             root = _intern(query.root, leaves)
             self._leaves[name] = positive_leaves(root)
             decision = decide(root)
             decided.extend((pair, name) for pair in decision.words)
-            vetoes.extend((pair, name) for pair in decision.vetoes)
+            if decision.vetoes:
+                self._vetoes[name] = decision.vetoes
             if decision.rest is None:
                 continue
             root = decision.rest
@@ -272,7 +277,7 @@ class Percolator:
         self._guards = frozenset().union(*guarded.values())  # every guard word
         self._prefix = _PrefixIndex(prefix, _wildcard_keys(leaves), prefix_memo_limit)
         self._decided = WordIndex(decided)
-        self._vetoes = WordIndex(vetoes)
+        self._vetoable = frozenset(self._vetoes)
 
     def _guard(self, keys: frozenset[Key], required: frozenset[str]) -> str | None:
         """For a rule indexed under one word that needs other words too, the rarest of
@@ -308,14 +313,17 @@ class Percolator:
         exact, guarded = self._exact, self._guarded
         for term in terms & self._exact_keys:
             found.update(exact[term])
-        keys = terms & self._guarded_keys
-        if keys:
-            # The article's guard words once: a key's guards meet these few, not every term.
-            present = terms & self._guards
-            for term in keys:
-                guards, by_guard = guarded[term]
-                for guard in guards & present:
-                    found.update(by_guard[guard])
+        present: frozenset[str] | None = None  # the article's guard words, if needed
+        for term in terms & self._guarded_keys:
+            guards, by_guard = guarded[term]
+            if len(guards) > _FEW_GUARDS:  # many: they meet the few guard words present
+                if present is None:
+                    present = terms & self._guards
+                met = guards & present
+            else:
+                met = guards & terms  # (a set intersection iterates the smaller set)
+            for guard in met:
+                found.update(by_guard[guard])
         self._prefix.add_candidates(starts, found)
         return found
 
@@ -327,8 +335,11 @@ class Percolator:
     def _decided_by(self, masked: MaskedTerms) -> set[str]:
         """The rules the article's words decide (`decided.py`): they match."""
         found = self._decided.names(masked)
-        if found and self._vetoes:
-            found -= self._vetoes.names(masked)
+        for name in found & self._vetoable:  # few of them: each checks its own NOT words
+            for mask, word in self._vetoes[name]:
+                if word in masked[mask]:
+                    found.discard(name)
+                    break
         return found
 
     def _matching(self, ctx: ArticleContext, candidates: Postings) -> list[str]:

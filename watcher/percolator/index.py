@@ -277,7 +277,7 @@ class Percolator:
         self._guards = frozenset().union(*guarded.values())  # every guard word
         self._prefix = _PrefixIndex(prefix, _wildcard_keys(leaves), prefix_memo_limit)
         self._decided = WordIndex(decided)
-        self._vetoable = frozenset(self._vetoes)
+        self._vetoable = frozenset(self._vetoes)  # for `&`, which iterates the smaller side
 
     def _guard(self, keys: frozenset[Key], required: frozenset[str]) -> str | None:
         """For a rule indexed under one word that needs other words too, the rarest of

@@ -156,6 +156,11 @@ CASES = [
     pytest.param('"a b c"~1', "c x a y b", {}, F, id="near-three-neg"),
     pytest.param('"Haftar Tripoli"~1', "Haftar Haftar x Tripoli", {}, T, id="near-own-not-counted"),
     pytest.param('"Haftar Tripoli"~0', "Haftar Haftar x Tripoli", {}, F, id="near-own-neg"),
+    pytest.param('"Haftar Tripoli"~1', "Haftar a b Haftar x Tripoli", {}, T, id="near-later-one"),
+    pytest.param('"Tripoli Haftar"~1', "Haftar a b Haftar x Tripoli", {}, T, id="near-first-later"),
+    pytest.param('"Haftar Tripoli"~1', "Tripoli x y Haftar", {}, F, id="near-none-of-several"),
+    pytest.param('"US ambassador"~1', "the US, an ambassador", CS, T, id="near-case-sensitive"),
+    pytest.param('"US ambassador"~1', "the us, an ambassador", CS, F, id="near-case-neg"),
     pytest.param('"Haftar Haftar"~3', "Haftar x Haftar", {}, T, id="near-repeated-word"),
     pytest.param('"Haftar Haftar"~3', "Haftar alone", {}, F, id="near-repeated-needs-two"),
     pytest.param(

@@ -8,10 +8,10 @@ pattern per phrase says so; its literal start lets the search skip through the t
 The boundary before the first word is checked after a match: a look-behind first would
 cost the search that literal start.
 
-A proximity group keeps token positions (`match.py`): a pattern allowing up to `slop`
-words between two was slower than positions (7.5 µs against 2.7 µs a check on Reuters
-bodies). So do groups with wildcards or case-sensitive ones, and text that is not ASCII;
-spans always come from positions.
+A proximity group is looked for in the token list (`match.py`): a pattern allowing up to
+`slop` words between two was slower than token positions (7.5 µs against 2.7 µs a check on
+Reuters bodies). So are groups with wildcards or case-sensitive ones, and text that is not
+ASCII; spans always come from positions.
 """
 
 from __future__ import annotations

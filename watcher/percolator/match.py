@@ -3,11 +3,12 @@
 A word is a set lookup in the terms of the fields it searches (`MaskedTerms`); a phrase
 is searched for in ASCII text by one pattern (`ascii.py`), elsewhere (and for its spans) it
 anchors on its rarest word's positions and checks its neighbours; a proximity group of two
-words looks for the closest pair of their positions, a larger one slides a window over the
-merged positions of its words. A wildcard is expanded once per article and pattern, over
-the article terms that start with its literal prefix: never a regex per rule. How a rule
-combines its leaves is compiled into one function per rule (`compiled.py`); where the
-leaves of a matching rule occur is found in `occurrences.py`.
+different literal words looks for the second among the tokens around each occurrence of
+the first, any other group slides a window over the merged positions of its words. A
+wildcard is expanded once per article and pattern, over the article terms that start with
+its literal prefix: never a regex per rule. How a rule combines its leaves is compiled into
+one function per rule (`compiled.py`); where the leaves of a matching rule occur is found
+in `occurrences.py`.
 
 `ArticleContext` holds what all rules share for one article. Its leaf memos are keyed by
 `id(leaf)`, so the leaves must outlive the context (the Percolator holds them), and the
@@ -263,29 +264,6 @@ def _assignable(masks: Sequence[int], size: int) -> bool:
     return all(place(word, set()) for word in range(size))
 
 
-def _distinct_pair(words: Sequence[WordPattern]) -> bool:
-    """Two different literal words: no token can be both, so the closest pair decides."""
-    match words:
-        case (first, second):
-            return not first.wildcard and not second.wildcard and first.text != second.text
-    return False
-
-
-def _pair_within(first: Sequence[int], second: Sequence[int], slop: int) -> int | None:
-    """A position of `first` with one of `second` at most `slop` tokens away (tokens
-    between them), or None: for each of the fewer positions, its nearest in the other."""
-    if len(first) > len(second):
-        first, second = second, first
-    count = len(second)
-    for position in first:
-        i = bisect_left(second, position)
-        if (i < count and second[i] - position <= slop + 1) or (
-            i and position - second[i - 1] <= slop + 1
-        ):
-            return position
-    return None
-
-
 def near_positions(
     leaf: PhraseLeaf, field: AnalyzedField, ctx: ArticleContext, first_only: bool
 ) -> list[int]:
@@ -293,10 +271,6 @@ def near_positions(
     if not _may_occur(leaf, field, ctx):
         return []
     size, slop = len(leaf.words), leaf.slop or 0
-    if first_only and _distinct_pair(leaf.words):
-        first, second = (ctx.occurrences(w, field, leaf.case_sensitive) for w in leaf.words)
-        pair = _pair_within(first, second, slop)
-        return [] if pair is None else [pair]
     bits: dict[int, int] = {}
     for i, word in enumerate(leaf.words):
         for position in ctx.occurrences(word, field, leaf.case_sensitive):
@@ -320,6 +294,39 @@ def near_positions(
         if covered:
             found.update(positions[a : last + 1])
     return sorted(found)
+
+
+def _near_in(tokens: list[str], first: str, second: str, slop: int) -> bool:
+    """Whether `second` is among the `slop + 1` tokens on either side of an occurrence of
+    `first`: `list.index` finds each occurrence and `in` looks at a slice, both in C."""
+    reach = slop + 1
+    position = -1
+    try:
+        while True:
+            position = tokens.index(first, position + 1)
+            if second in tokens[max(position - reach, 0) : position + reach + 1]:
+                return True
+    except ValueError:
+        return False
+
+
+def pair_found(leaf: PhraseLeaf, first: str, second: str, ctx: ArticleContext) -> bool:
+    """`group_found` for a proximity group of two different literal words (`"brazilian
+    loans"~8`, most groups): whether they are near in a field that holds both; memoized."""
+    memo = ctx.group_memo
+    found = memo.get(id(leaf))
+    if found is None:
+        found = False
+        cs, slop = leaf.case_sensitive, leaf.slop or 0
+        for i in MASK_FIELDS[leaf.mask]:
+            field = ctx.fields[i]
+            terms = field.set_for(cs)
+            holds_both = first in terms and second in terms
+            if holds_both and _near_in(field.terms_for(cs), first, second, slop):
+                found = True
+                break
+        memo[id(leaf)] = found
+    return found
 
 
 def _group_in(

@@ -163,7 +163,9 @@ def read_found(found: FoundFile, limit: int) -> bytes:
             raise FileChangedError(
                 "the file was replaced while being read; it is read again at the next scan"
             )
-        data = handle.read(limit + 1)  # never more: the file may be growing without end
+        # The size it has, and a byte more to see it grow; never more than limit + 1 (it may
+        # be growing without end). Not read(limit + 1): that allocates the whole limit first.
+        data = handle.read(min(opened.st_size, limit) + 1)
         read = os.fstat(handle.fileno())
     if not (_as_found(found, opened) and _as_found(found, read) and len(data) == read.st_size):
         raise FileChangedError(

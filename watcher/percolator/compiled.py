@@ -7,7 +7,7 @@ article's folded terms in the fields of `mask` (made once per article and mask).
 ending in its only `*` is a set operation too: `s[prefix]` lists the article's terms under
 the prefix. Leaves that need more (phrases, proximity, other wildcards, case-sensitive
 words) are calls of their evaluator from `match.py`, bound to the shared leaf (and, for a
-proximity pair of literal words, to its two words).
+group, to how it is looked for in a field, chosen once: `match.group_check`).
 
 The code is generated per *shape* (the expression with its words as parameters `c0`,
 `c1`, ...), compiled once and cached: 100,000 rules have a few hundred shapes, and each
@@ -20,12 +20,11 @@ from collections.abc import Callable
 from functools import cache, partial
 from typing import Any
 
-from watcher.percolator.ascii import phrase_pattern
 from watcher.percolator.match import (
     ALL_FIELDS,
     ArticleContext,
+    group_check,
     group_found,
-    pair_found,
     tag_in,
     word_in,
 )
@@ -62,10 +61,8 @@ def _expression(node: Matcher, constants: list[Any]) -> str:
     # article, or no article term starting with the wildcard's prefix.
     words = (node.word,) if isinstance(node, WordLeaf) else node.words
     literals = frozenset(() if node.case_sensitive else (w.key for w in words if not w.wildcard))
-    if isinstance(node, PhraseLeaf) and (pair := _literal_pair(node)) is not None:
-        bound = partial(pair_found, node, *pair)
-    elif isinstance(node, PhraseLeaf):  # (and the same literals field by field)
-        bound = partial(group_found, node, phrase_pattern(node), literals)
+    if isinstance(node, PhraseLeaf):  # (and the same literals field by field)
+        bound = partial(group_found, node, group_check(node), literals)
     else:
         bound = partial(word_in, node)
     call = f"{_constant(bound, constants)}(ctx)"
@@ -75,14 +72,6 @@ def _expression(node: Matcher, constants: list[Any]) -> str:
     checks = [f"{_constant(literals, constants)} <= m[{ALL_FIELDS}]"] if literals else []
     checks += [f"{_constant(prefix, constants)} in s" for prefix in prefixes]
     return "(" + " and ".join([*checks, call]) + ")"
-
-
-def _literal_pair(node: PhraseLeaf) -> tuple[str, str] | None:
-    """The words of a proximity group of two different literal words, else None."""
-    match node.words:
-        case (first, second) if node.slop is not None and not (first.wildcard or second.wildcard):
-            return None if first.text == second.text else (first.text, second.text)
-    return None
 
 
 def _word_lookup(node: WordLeaf, constants: list[Any]) -> str | None:

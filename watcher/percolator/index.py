@@ -304,8 +304,8 @@ class Percolator:
     def candidates(self, analyzed: AnalyzedArticle) -> set[str]:
         """Names of the rules the index lets through for this article: those worth
         evaluating, and those its words decide (they match)."""
-        found = set(self._gather(analyzed, self._prefix.lookup(analyzed.all_terms)))
-        return found | self._decided_by(MaskedTerms(analyzed))
+        ctx, found = self._context(analyzed)
+        return set(found) | self._decided_by(ctx.masked)
 
     def _gather(self, analyzed: AnalyzedArticle, starts: Mapping[str, list[str]]) -> Postings:
         terms = analyzed.all_terms

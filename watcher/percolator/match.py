@@ -17,13 +17,12 @@ Percolator makes equal leaves of different rules one object so that they share t
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from watcher.analysis import WILDCARDS, AnalyzedArticle, AnalyzedField
 from watcher.model import TEXT_FIELDS, Span
-from watcher.percolator.ascii import found_in
+from watcher.percolator.ascii import found_in, phrase_pattern
 from watcher.query.compile import (
     PhraseLeaf,
     TagLeaf,
@@ -296,65 +295,68 @@ def near_positions(
     return sorted(found)
 
 
-def _near_in(tokens: list[str], first: str, second: str, slop: int) -> bool:
-    """Whether `second` is among the `slop + 1` tokens on either side of an occurrence of
-    `first`: `list.index` finds each occurrence and `in` looks at a slice, both in C."""
-    reach = slop + 1
-    position = -1
-    try:
-        while True:
-            position = tokens.index(first, position + 1)
-            if second in tokens[max(position - reach, 0) : position + reach + 1]:
-                return True
-    except ValueError:
-        return False
+# How a group is looked for in one field, chosen once per leaf (`group_check`).
+FieldCheck = Callable[[AnalyzedField, ArticleContext], bool]
 
 
-def pair_found(leaf: PhraseLeaf, first: str, second: str, ctx: ArticleContext) -> bool:
-    """`group_found` for a proximity group of two different literal words (`"brazilian
-    loans"~8`, most groups): whether they are near in a field that holds both; memoized."""
-    memo = ctx.group_memo
-    found = memo.get(id(leaf))
-    if found is None:
-        found = False
-        cs, slop = leaf.case_sensitive, leaf.slop or 0
-        for i in MASK_FIELDS[leaf.mask]:
-            field = ctx.fields[i]
-            terms = field.set_for(cs)
-            holds_both = first in terms and second in terms
-            if holds_both and _near_in(field.terms_for(cs), first, second, slop):
-                found = True
-                break
-        memo[id(leaf)] = found
-    return found
-
-
-def _group_in(
-    leaf: PhraseLeaf, field: AnalyzedField, ctx: ArticleContext, ascii: re.Pattern[str] | None
-) -> bool:
-    if ascii is not None and field.text.isascii():  # (isascii reads a flag of the string)
-        return found_in(ascii, field.folded_text())
+def group_check(leaf: PhraseLeaf) -> FieldCheck:
+    """How `group_found` looks for `leaf` in one field, chosen when the rule is compiled:
+    two different literal words within a slop look for the second among the tokens around
+    each occurrence of the first (most proximity groups); an exact phrase in ASCII text is
+    one pattern search (`ascii.py`); anything else, and other text, goes by positions."""
+    match leaf.words:
+        case (first, second) if (
+            leaf.slop is not None
+            and not (first.wildcard or second.wildcard)
+            and first.text != second.text
+        ):
+            return _pair_check(first.text, second.text, leaf.slop, leaf.case_sensitive)
+    pattern = phrase_pattern(leaf)
     find = phrase_starts if leaf.slop is None else near_positions
-    return bool(find(leaf, field, ctx, True))
+
+    def search(field: AnalyzedField, ctx: ArticleContext) -> bool:
+        if pattern is not None and field.text.isascii():  # (isascii reads a flag)
+            return found_in(pattern, field.folded_text())
+        return bool(find(leaf, field, ctx, True))
+
+    return search
+
+
+def _pair_check(first: str, second: str, slop: int, case_sensitive: bool) -> FieldCheck:
+    reach = slop + 1
+
+    def near(field: AnalyzedField, ctx: ArticleContext) -> bool:
+        """Whether `second` is among the `reach` tokens on either side of an occurrence of
+        `first`: `list.index` finds each occurrence and `in` looks at a slice, both in C."""
+        terms = field.set_for(case_sensitive)
+        if first not in terms or second not in terms:
+            return False
+        tokens = field.terms_for(case_sensitive)
+        position = -1
+        try:
+            while True:
+                position = tokens.index(first, position + 1)
+                if second in tokens[max(position - reach, 0) : position + reach + 1]:
+                    return True
+        except ValueError:
+            return False
+
+    return near
 
 
 def group_found(
-    leaf: PhraseLeaf,
-    ascii: re.Pattern[str] | None,
-    literals: frozenset[str],
-    ctx: ArticleContext,
+    leaf: PhraseLeaf, in_field: FieldCheck, literals: frozenset[str], ctx: ArticleContext
 ) -> bool:
     """Whether the phrase or proximity group occurs in a field it searches; memoized.
-    `ascii` (`ascii.phrase_pattern(leaf)`) finds a phrase in ASCII text without positions;
-    `literals`, the group's literal words (none for a case-sensitive group), rule out a
-    field that lacks one before anything else."""
+    `in_field` (`group_check(leaf)`) looks in one field; `literals`, the group's literal
+    words (none for a case-sensitive group), rule out a field that lacks one before that."""
     memo = ctx.group_memo
     found = memo.get(id(leaf))
     if found is None:
         found = False
         for i in MASK_FIELDS[leaf.mask]:
             field = ctx.fields[i]
-            if literals <= field.term_set and _group_in(leaf, field, ctx, ascii):
+            if literals <= field.term_set and in_field(field, ctx):
                 found = True
                 break
         memo[id(leaf)] = found

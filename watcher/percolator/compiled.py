@@ -33,12 +33,18 @@ from watcher.query.compile import AllOf, AnyOf, Matcher, Negated, PhraseLeaf, Ta
 Test = Callable[[ArticleContext], bool]
 
 
-def compile_test(root: Matcher) -> Test:
+def compile_test(root: Matcher, required: frozenset[str] = frozenset()) -> Test:
     """The function telling whether `root` matches an article: `test(ctx)`, where `ctx` was
     made by the Percolator holding `root` (its `starts` list the article's terms under
-    every wildcard prefix of the percolator's rules)."""
+    every wildcard prefix of the percolator's rules). It first looks for the `required`
+    words among all the article's terms: one C-level test that rules most candidates out."""
     constants: list[Any] = []
     expression = _expression(root, constants)
+    if len(required) == 1:
+        (word,) = required
+        expression = f"({_constant(word, constants)} in m[{ALL_FIELDS}] and {expression})"
+    elif required:
+        expression = f"({_constant(required, constants)} <= m[{ALL_FIELDS}] and {expression})"
     return _factory(expression, len(constants))(*constants)
 
 

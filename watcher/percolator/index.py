@@ -109,11 +109,10 @@ def required_keys(node: Matcher, cost: CostFn, negated: bool = False) -> frozens
 # A key with more guards than this meets the article's guard words, found once per article.
 _FEW_GUARDS = 32
 
-# What matching needs of one rule, found with its name in the index: the words any match
-# must contain (tested before anything is called) and its compiled test.
-Entry = tuple[frozenset[str], Test]
-# Rule name -> entry: merging postings is one C-level dict.update, duplicates collapse.
-Postings = dict[str, Entry]
+# Rule name -> its compiled test, which first looks for the words any match must contain
+# that finding the rule did not show (its key and guard): merging postings is one C-level
+# dict.update, duplicates collapse, and a candidate costs one call.
+Postings = dict[str, Test]
 
 
 def _effort(node: Matcher) -> int:
@@ -198,6 +197,13 @@ class _PrefixIndex:
                 found.update(rules)
 
 
+def _shown(keys: frozenset[Key], guard: str | None) -> frozenset[str]:
+    """The words an article holds whenever the index finds a rule filed under `keys` (with
+    `guard`): its one word key and its guard (of several keys, any one may be the finder)."""
+    shown = {word for word, is_prefix in keys if not is_prefix} if len(keys) == 1 else set()
+    return frozenset(shown if guard is None else {*shown, guard})
+
+
 def _wildcard_keys(leaves: Iterable[Leaf | TagLeaf]) -> set[str]:
     words = (
         w
@@ -259,17 +265,17 @@ class Percolator:
                 continue
             root = decision.rest
             required = required_words((root,))
-            entry = (required, compile_test(root))
             keys = required_keys(root, self._cost)
             if keys is None:
-                self._always[name] = entry
+                self._always[name] = compile_test(root, required)
                 continue
             guard = self._guard(keys, required)
+            test = compile_test(root, required - _shown(keys, guard))
             for word, is_prefix in keys:
                 if guard is not None:
-                    guarded.setdefault(word, {}).setdefault(guard, {})[name] = entry
+                    guarded.setdefault(word, {}).setdefault(guard, {})[name] = test
                 else:
-                    (prefix if is_prefix else exact).setdefault(word, {})[name] = entry
+                    (prefix if is_prefix else exact).setdefault(word, {})[name] = test
         self._exact = exact
         self._exact_keys = frozenset(exact)
         self._guarded = {key: (frozenset(by), by) for key, by in guarded.items()}
@@ -343,14 +349,8 @@ class Percolator:
         return found
 
     def _matching(self, ctx: ArticleContext, candidates: Postings) -> list[str]:
-        all_terms = ctx.all_terms
         decided = self._decided_by(ctx.masked)
-        tested = [
-            name
-            for name, (required, test) in candidates.items()
-            if name not in decided and required <= all_terms and test(ctx)
-        ]
-        return sorted(decided.union(tested))
+        return sorted(decided.union([name for name, test in candidates.items() if test(ctx)]))
 
     def matching_analyzed(self, analyzed: AnalyzedArticle) -> list[str]:
         """The names of the rules that match the analyzed article, sorted."""

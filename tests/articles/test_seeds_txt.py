@@ -110,6 +110,34 @@ def test_reuters_layout() -> None:
             id="blank-runs-and-spaces",
         ),
         pytest.param(
+            "Reuters\n\nTITLE\n\n3-MAR-1987 09:18:27.20\n\nLead\ngoes on.\n \t\nBody.\n\nMore.",
+            "TITLE",
+            "Lead\ngoes on.",
+            "Body.\n\nMore.",
+            id="lead-ended-by-a-line-of-spaces",
+        ),
+        pytest.param(
+            "Reuters\n\nTITLE\n\n3-MAR-1987 09:18:27.20\n\n\u00a0\u3000\nOnly body.\n\nMore.",
+            "TITLE",
+            "",
+            "Only body.\n\nMore.",
+            id="no-lead-first-line-of-unicode-spaces",
+        ),
+        pytest.param(
+            "Reuters\n\nTITLE\n\n3-MAR-1987 09:18:27.20\n\nLead,\nstill lead.\n  ",
+            "TITLE",
+            "Lead,\nstill lead.",
+            "",
+            id="lead-then-a-last-line-of-spaces",
+        ),
+        pytest.param(
+            "Reuters\n\nTITLE\n\n3-MAR-1987 09:18:27.20\n\nLead, a line\nand another.",
+            "TITLE",
+            "Lead, a line\nand another.",
+            "",
+            id="no-blank-line-all-lead",
+        ),
+        pytest.param(
             "Reuters\n\nU.S. TREASURY'S BAKER SAYS LATINS DELAY ACCEPTANCE OF U.S. COMPROMISE ON\n"
             " IADB REFORMS\n\n 2-MAR-1987 14:03:11.63\n\nLead.\n\nBody.",
             "U.S. TREASURY'S BAKER SAYS LATINS DELAY ACCEPTANCE OF U.S. COMPROMISE ON IADB REFORMS",

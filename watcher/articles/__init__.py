@@ -47,7 +47,8 @@ def read_article(path: str | os.PathLike[str], data: bytes, ctx: ReadContext) ->
         reading = read_json(text, ctx)
     else:
         reading = read_html(text, ctx)
-    return replace(reading, articles=tuple(storable(a) for a in reading.articles))
+    articles = tuple(map(storable, reading.articles))
+    return reading if articles == reading.articles else replace(reading, articles=articles)
 
 
 # NUL and lone surrogates can arrive through escapes (JSON "\\u0000", "\\ud800"): no database
@@ -58,13 +59,18 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 def storable(article: Article) -> Article:
     """The article without NUL (dropped) and lone surrogates (U+FFFD, the replacement)."""
     texts = (article.title, article.lead, article.body, article.source, article.url or "")
-    if not any(_UNSTORABLE.search(text) for text in (*texts, *article.tags)):
+    if not any(map(_unstorable, texts)) and not any(map(_unstorable, article.tags)):
         return article
     title, lead, body, source, url = (_clean(text) for text in texts)
     tags = tuple(_clean(tag) for tag in article.tags)
     return replace(
         article, title=title, lead=lead, body=body, source=source, url=url or None, tags=tags
     )
+
+
+def _unstorable(text: str) -> bool:
+    # ASCII text can hold only the NUL: a memchr instead of a regex (`isascii` reads a flag)
+    return "\x00" in text if text.isascii() else _UNSTORABLE.search(text) is not None
 
 
 def _clean(text: str) -> str:

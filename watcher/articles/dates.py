@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 from dateutil import parser as dateutil_parser
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from watcher.articles import ReadContext
 
 # The seeds layout ("5/21/2020, 5:38:06 PM") and the Reuters corpus ("26-FEB-1987 15:01:01.79"):
@@ -96,14 +98,16 @@ def looks_like_time(text: str) -> bool:
     return any(_time_shaped(candidate) for candidate in _without_trailing_words(text))
 
 
-def _without_trailing_words(text: str) -> list[str]:
-    candidates = [text.strip()]
+def _without_trailing_words(text: str) -> Iterator[str]:
+    """The text, then without its last word, and so on: made as asked for (most times parse
+    as they are)."""
+    candidate = text.strip()
+    yield candidate
     for _ in range(_MAX_TRAILING_WORDS):
-        shorter = _LAST_WORD.sub("", candidates[-1])
-        if shorter == candidates[-1]:
-            break
-        candidates.append(shorter)
-    return candidates
+        shorter = _LAST_WORD.sub("", candidate)
+        if shorter == candidate:
+            return
+        yield (candidate := shorter)
 
 
 def _time_shaped(text: str) -> bool:

@@ -32,6 +32,9 @@ _MAX_HEADER_LINES = 2 + _MAX_HEADLINE_LINES + 3
 _SOURCE, _BLANK_AFTER_SOURCE, _HEADLINE = range(3)
 # The time line must hold two numbers at least ("May 21, 2020"), so a bare "2" is not a time.
 _TWO_NUMBERS = re.compile(r"\d+\D+\d+")
+# A later line holding nothing but whitespace (what `str.strip` removes), with the line breaks
+# on either side of it.
+_BLANK_LINE = re.compile(r"\n[^\S\n]*(?:\n|\Z)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +60,7 @@ def read_seeds(text: str, ctx: ReadContext) -> Reading | None:
             return None
         published = ctx.mtime
         warnings = (unparsed(f"line {header.time_line + 1}", time_text.strip()),)
-    rest = "\n".join(lines[header.time_line + 2 :])
-    lead, body = _lead_and_body(rest.split("\n"))
+    lead, body = _lead_and_body("\n".join(lines[header.time_line + 2 :]))
     article = Article(
         title=header.headline,
         lead=lead,
@@ -87,7 +89,12 @@ def _header(lines: list[str]) -> _Header | None:
     return _Header(lines[_SOURCE].strip(), headline, time_line)
 
 
-def _lead_and_body(lines: list[str]) -> tuple[str, str]:
+def _lead_and_body(text: str) -> tuple[str, str]:
     """The lead runs to the first blank line (none if the first line is blank); the rest is body."""
-    end = next((i for i, line in enumerate(lines) if not line.strip()), len(lines))
-    return tidy_block("\n".join(lines[:end])), tidy_block("\n".join(lines[end + 1 :]))
+    first, _, others = text.partition("\n")
+    if not first.strip():
+        return "", tidy_block(others)
+    blank = _BLANK_LINE.search(text)
+    if blank is None:
+        return tidy_block(text), ""
+    return tidy_block(text[: blank.start()]), tidy_block(text[blank.end() :])

@@ -25,7 +25,14 @@ from watcher.config import FeedsConfig
 from watcher.feeds import build_all, build_since
 from watcher.rules import RuleSet, load_rules
 from watcher.store.db import make_engine, make_sessionmaker, upgrade
-from watcher.store.tables import ArticleRow, ArticleVersionRow, HitRow, RuleRow, RuleVersionRow
+from watcher.store.tables import (
+    ArticleRow,
+    ArticleVersionRow,
+    HitRow,
+    RuleRow,
+    RuleVersionRow,
+    table,
+)
 
 RULES = 100
 TAGS = 10
@@ -74,11 +81,11 @@ def _rows(count: int, seed: int = 7) -> Iterator[tuple[dict[str, Any], list[int]
 
 def _insert_rules(connection: sa.Connection) -> None:
     connection.execute(
-        sa.insert(RuleRow.__table__),
+        sa.insert(table(RuleRow)),
         [{"id": i + 1, "name": f"r{i:03d}", "created_at": START} for i in range(RULES)],
     )
     connection.execute(
-        sa.insert(RuleVersionRow.__table__),
+        sa.insert(table(RuleVersionRow)),
         [
             {
                 "id": i + 1,
@@ -97,12 +104,13 @@ def _insert_rules(connection: sa.Connection) -> None:
 def _insert_chunk(
     connection: sa.Connection, chunk: list[tuple[dict[str, Any], list[int], datetime]], first: int
 ) -> None:
-    articles, versions, hits = [], [], []
+    articles: list[dict[str, Any]] = []
+    versions: list[dict[str, Any]] = []
+    hits: list[dict[str, Any]] = []
     for offset, (article, rules, moment) in enumerate(chunk):
         number = first + offset + 1
         articles.append({"id": number, "uid": article["uid"], "created_at": moment})
         versions.append(_version_row(number, article, moment))
-        span = {"field": "body", "start": 0, "end": len(article["body"].split()[0]), "text": "x"}
         hits.extend(
             {
                 "rule_id": rule + 1,
@@ -111,13 +119,12 @@ def _insert_chunk(
                 "article_version_id": number,
                 "matched_at": moment,
                 "backfill": False,
-                "matches": [span],
             }
             for rule in rules
         )
-    connection.execute(sa.insert(ArticleRow.__table__), articles)
-    connection.execute(sa.insert(ArticleVersionRow.__table__), versions)
-    connection.execute(sa.insert(HitRow.__table__), hits)
+    connection.execute(sa.insert(table(ArticleRow)), articles)
+    connection.execute(sa.insert(table(ArticleVersionRow)), versions)
+    connection.execute(sa.insert(table(HitRow)), hits)
 
 
 def _version_row(number: int, article: dict[str, Any], moment: datetime) -> dict[str, Any]:

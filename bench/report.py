@@ -53,6 +53,7 @@ def matcher_rows(results: Mapping[str, Any]) -> list[list[str]]:
                 f"{run['rules']:,}",
                 f"{run['articles_per_s']:,.0f}",
                 f"{run['us_per_article']:,.1f}",
+                f"{run['vs_floor']:.1f}x" if "vs_floor" in run else "",  # (runs before it: none)
                 f"{run['matches_per_article']:.2f}",
                 f"{run['candidates_per_article']:,.1f}",
                 f"{run['naive_articles_per_s']:,.1f} (n={run['naive_sample']:,})",
@@ -70,6 +71,7 @@ MATCHER_HEADERS = (
     "rules",
     "articles/s",
     "µs/article",
+    "x floor",
     "matches/article",
     "candidates/article",
     "naive articles/s*",

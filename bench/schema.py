@@ -21,6 +21,8 @@ MATCHER_KEYS = (
     "rules",
     "articles_per_s",
     "us_per_article",
+    "floor_us_per_article",
+    "vs_floor",
     "matches_per_article",
     "naive_articles_per_s",
     "ratio_vs_naive",

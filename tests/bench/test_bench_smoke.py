@@ -10,6 +10,7 @@ import fcntl
 import io
 import json
 import os
+import statistics
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -240,3 +241,13 @@ def test_a_missing_corpus_is_one_clear_error(
     missing = tmp_path / "nowhere.jsonl.gz"
     assert run.main(["--smoke", "--corpus", str(missing), "--out", str(tmp_path / "r.json")]) == 1
     assert f"Reuters corpus not found at {missing}" in capsys.readouterr().err
+
+
+@needs_corpus
+def test_each_matcher_row_carries_its_own_analysis_floor(results: dict[str, Any]) -> None:
+    for run_ in results["matcher"]:
+        floor_passes, passes = run_["floor_pass_s"], run_["pass_s"]
+        assert len(floor_passes) == len(passes) == run_["repetitions"]
+        floor_us = statistics.median(floor_passes) / run_["articles"] * 1e6
+        assert run_["floor_us_per_article"] == pytest.approx(floor_us)
+        assert run_["vs_floor"] == pytest.approx(run_["us_per_article"] / floor_us)

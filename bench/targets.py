@@ -74,6 +74,8 @@ def _selective_target(runs: Mapping[tuple[str, int], Mapping[str, Any]]) -> dict
         return _missing(text)
     growth = large["us_per_article"] / small["us_per_article"]
     shown = f"{growth:.1f}x ({large['us_per_article']:,.0f} vs {small['us_per_article']:,.0f} µs)"
+    if "vs_floor" in small and "vs_floor" in large:  # the same, each over its own row's floor
+        shown += f"; {large['vs_floor'] / small['vs_floor']:.1f}x over each row's analysis floor"
     return _row(text, growth, shown, growth <= SELECTIVE_GROWTH_GOAL)
 
 

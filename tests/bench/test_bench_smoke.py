@@ -26,6 +26,7 @@ from bench.naive import NaiveMatcher
 from bench.peer import available
 from bench.report import markdown, print_report
 from bench.schema import SECTIONS, problems
+from bench.targets import evaluate
 from watcher.percolator import Percolator
 
 ARTICLES = 300
@@ -251,3 +252,24 @@ def test_each_matcher_row_carries_its_own_analysis_floor(results: dict[str, Any]
         floor_us = statistics.median(floor_passes) / run_["articles"] * 1e6
         assert run_["floor_us_per_article"] == pytest.approx(floor_us)
         assert run_["vs_floor"] == pytest.approx(run_["us_per_article"] / floor_us)
+
+
+def test_selective_growth_is_judged_on_time_and_shown_over_each_rows_floor() -> None:
+    def row(rules: int, us: float, floor_us: float | None) -> dict[str, Any]:
+        found: dict[str, Any] = {"family": "selective", "rules": rules, "us_per_article": us}
+        found["peak_rss_mib"] = 100.0
+        if floor_us is not None:
+            found["vs_floor"] = us / floor_us
+        return found
+
+    def selective(*runs: dict[str, Any]) -> dict[str, Any]:
+        rows = evaluate({"matcher": list(runs)})
+        return next(r for r in rows if r["goal"].startswith("selective"))
+
+    # the machine slowed down between the two rows: over 3x in time, 2x over the floor
+    slowed = selective(row(100, 30.0, 20.0), row(100_000, 120.0, 40.0))
+    assert slowed["met"] is False
+    assert slowed["shown"] == "4.0x (120 vs 30 µs); 2.0x over each row's analysis floor"
+    # a run from before rows carried a floor shows time alone
+    older = selective(row(100, 30.0, None), row(100_000, 60.0, None))
+    assert (older["met"], older["shown"]) == (True, "2.0x (60 vs 30 µs)")

@@ -256,8 +256,12 @@ def test_each_matcher_row_carries_its_own_analysis_floor(results: dict[str, Any]
 
 def test_selective_growth_is_judged_on_time_and_shown_over_each_rows_floor() -> None:
     def row(rules: int, us: float, floor_us: float | None) -> dict[str, Any]:
-        found: dict[str, Any] = {"family": "selective", "rules": rules, "us_per_article": us}
-        found["peak_rss_mib"] = 100.0
+        found: dict[str, Any] = {
+            "family": "selective",
+            "rules": rules,
+            "us_per_article": us,
+            "peak_rss_mib": 100.0,
+        }
         if floor_us is not None:
             found["vs_floor"] = us / floor_us
         return found

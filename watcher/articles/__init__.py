@@ -59,7 +59,7 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 def storable(article: Article) -> Article:
     """The article without NUL (dropped) and lone surrogates (U+FFFD, the replacement)."""
     texts = (article.title, article.lead, article.body, article.source, article.url or "")
-    if not any(map(_unstorable, texts)) and not any(map(_unstorable, article.tags)):
+    if not any(map(_unstorable, (*texts, *article.tags))):
         return article
     title, lead, body, source, url = (_clean(text) for text in texts)
     tags = tuple(_clean(tag) for tag in article.tags)

@@ -33,18 +33,19 @@ from watcher.query.compile import AllOf, AnyOf, Matcher, Negated, PhraseLeaf, Ta
 Test = Callable[[ArticleContext], bool]
 
 
-def compile_test(root: Matcher, required: frozenset[str] = frozenset()) -> Test:
+def compile_test(
+    root: Matcher, required: frozenset[str] = frozenset(), shown: frozenset[str] = frozenset()
+) -> Test:
     """The function telling whether `root` matches an article: `test(ctx)`, where `ctx` was
     made by the Percolator holding `root` (its `starts` list the article's terms under
     every wildcard prefix of the percolator's rules). It first looks for the `required`
-    words among all the article's terms: one C-level test that rules most candidates out."""
+    words (those any match holds) among all the article's terms, but for those the caller
+    has `shown` the article holds: one C-level test that rules most candidates out. Past
+    it, no leaf looks for a required word among the article's terms again."""
     constants: list[Any] = []
-    expression = _expression(root, constants)
-    if len(required) == 1:
-        (word,) = required
-        expression = f"({_constant(word, constants)} in m[{ALL_FIELDS}] and {expression})"
-    elif required:
-        expression = f"({_constant(required, constants)} <= m[{ALL_FIELDS}] and {expression})"
+    expression = _expression(root, constants, required)
+    if unshown := required - shown:
+        expression = f"({_constant(unshown, constants)} <= m[{ALL_FIELDS}] and {expression})"
     return _factory(expression, len(constants))(*constants)
 
 
@@ -53,12 +54,14 @@ def _constant(value: object, constants: list[Any]) -> str:
     return f"c{len(constants) - 1}"
 
 
-def _expression(node: Matcher, constants: list[Any]) -> str:
+def _expression(node: Matcher, constants: list[Any], present: frozenset[str]) -> str:
+    """`node` as an expression; `present`: words the article is known to hold by then."""
     if isinstance(node, Negated):
-        return f"not {_expression(node.child, constants)}"
+        return f"not {_expression(node.child, constants, present)}"
     if isinstance(node, AllOf | AnyOf):
         joint = " and " if isinstance(node, AllOf) else " or "
-        return "(" + joint.join(_expression(child, constants) for child in node.children) + ")"
+        children = (_expression(child, constants, present) for child in node.children)
+        return "(" + joint.join(children) + ")"
     if isinstance(node, TagLeaf):
         return _tag_expression(node, constants)
     if isinstance(node, WordLeaf) and (lookup := _word_lookup(node, constants)) is not None:
@@ -75,7 +78,8 @@ def _expression(node: Matcher, constants: list[Any]) -> str:
     if node.case_sensitive:
         return call
     prefixes = sorted({w.key for w in words if w.wildcard})
-    checks = [f"{_constant(literals, constants)} <= m[{ALL_FIELDS}]"] if literals else []
+    unknown = literals - present
+    checks = [f"{_constant(unknown, constants)} <= m[{ALL_FIELDS}]"] if unknown else []
     checks += [f"{_constant(prefix, constants)} in s" for prefix in prefixes]
     return "(" + " and ".join([*checks, call]) + ")"
 

@@ -270,7 +270,7 @@ class Percolator:
                 self._always[name] = compile_test(root, required)
                 continue
             guard = self._guard(keys, required)
-            test = compile_test(root, required - _shown(keys, guard))
+            test = compile_test(root, required, _shown(keys, guard))
             for word, is_prefix in keys:
                 if guard is not None:
                     guarded.setdefault(word, {}).setdefault(guard, {})[name] = test

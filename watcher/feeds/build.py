@@ -10,10 +10,10 @@ read again.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,17 +32,12 @@ from watcher.feeds.files import (
     write_published,
 )
 from watcher.feeds.plan import OPML_NAME, FeedSpec, Site, plan_feeds, site_of, touched
-from watcher.feeds.render import render_feed, render_opml
+from watcher.feeds.render import render_opml
+from watcher.feeds.workers import Rendered, rendered, worker_count
 from watcher.metrics import Metrics
 from watcher.model import Progress, no_progress
 from watcher.rules import RuleSet
-from watcher.store.feeds import (
-    FeedEntry,
-    feed_entries,
-    highlighted,
-    hits_since,
-    known_rules,
-)
+from watcher.store.feeds import FeedEntry, feed_entries, hits_since, known_rules
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +46,8 @@ WATERMARK_MARGIN = timedelta(seconds=5)
 WATERMARK_STEP = timedelta(minutes=10)
 # Feed entries read before they are highlighted and written together (bounded memory).
 ENTRIES_PER_BATCH = 5_000
+# The same when workers render: smaller batches keep every core busy to the end.
+ENTRIES_PER_WORKER_BATCH = 1_000
 
 
 class FeedsWriteError(WatcherError):
@@ -87,15 +84,18 @@ def build_all(
     base_url: str | None = None,
     metrics: Metrics | None = None,
     clock: Callable[[], datetime] = utc_now,
+    workers: int | None = None,
 ) -> BuildReport:
     """Rebuild every feed and the OPML; delete the files of rules and tags that are gone.
 
-    Links start with `base_url` (see watcher.feeds.address), by default feeds.base_url."""
+    Links start with `base_url` (see watcher.feeds.address), by default feeds.base_url.
+    `workers`: processes that render (1: none); by default one per core for a big build."""
     started = time.perf_counter()
     specs = plan_feeds(ruleset)
     with sessions() as session:
         record = _record(session, read_published(feeds.dir), clock())
-    report = _build(sessions, feeds, _site(ruleset, feeds, base_url), specs, specs)
+    site = _site(ruleset, feeds, base_url)
+    report = _build(sessions, feeds, site, specs, specs, workers=workers)
     report.removed = _writing(feeds.dir, lambda: remove_stale(feeds.dir, {s.stem for s in specs}))
     _writing(feeds.dir, lambda: write_published(feeds.dir, record))
     return _finish(report, started, "full", metrics)
@@ -111,12 +111,13 @@ def build_since(
     metrics: Metrics | None = None,
     clock: Callable[[], datetime] = utc_now,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> BuildReport:
     """After a scan: rebuild the feeds of the rules with hits at or after `since` or the
     watermark, whichever is earlier, that the feeds may not hold yet (their tags, `all`), and
     write any feed whose file is missing (a new rule); the others are left alone. Without a
     watermark (a new feeds folder), every feed. `progress(done, total)` counts the feeds
-    written (a big scan's build takes a while)."""
+    written (a big scan's build takes a while); `workers` as for `build_all`."""
     started = time.perf_counter()
     specs = plan_feeds(ruleset)
     published = read_published(feeds.dir)
@@ -129,7 +130,8 @@ def build_since(
         chosen = {spec.stem: spec for spec in touched(specs, fresh)}
         chosen.update({spec.stem: spec for spec in specs if missing(feeds.dir, spec.stem)})
     site = _site(ruleset, feeds, base_url)
-    report = _build(sessions, feeds, site, specs, list(chosen.values()), progress=progress)
+    chosen_specs = list(chosen.values())
+    report = _build(sessions, feeds, site, specs, chosen_specs, progress=progress, workers=workers)
     _writing(feeds.dir, lambda: write_published(feeds.dir, record))
     return _finish(report, started, "incremental", metrics)
 
@@ -175,49 +177,50 @@ def _build(
     chosen: Sequence[FeedSpec],
     *,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> BuildReport:
-    """Read the entries of a batch of feeds, highlight them together (an article is in the
-    feeds of its rules, its tags and `all`), render and write them; then the next batch."""
+    """Read the entries of a batch of feeds, highlight and render them together (an article
+    is in the feeds of its rules, its tags and `all`) and write them; then the next batch.
+    A big build renders on every core (watcher.feeds.workers) while it reads the next."""
     report = BuildReport()
-    written = itertools.count(1)
     tell = progress or no_progress
-
-    def one_more() -> None:
-        tell(next(written), len(chosen))
-
-    versions_seen: dict[int, Any] = {}  # one read of an article in many feeds
+    count = worker_count(len(chosen), workers)
+    per_batch = ENTRIES_PER_BATCH if count == 1 else ENTRIES_PER_WORKER_BATCH
     with sessions() as session:
-        known = known_rules(session)
-        every_id = set(known.values())
-        batch: list[tuple[FeedSpec, list[FeedEntry]]] = []
-        waiting = 0  # entries in the batch
-        for spec in chosen:
-            rules = {known[name]: name for name in spec.rules if name in known}
-            entries = feed_entries(session, rules, every_id, feeds.max_entries, versions_seen)
-            batch.append((spec, entries))
-            waiting += len(entries)
-            if waiting >= ENTRIES_PER_BATCH:
-                _write_batch(feeds, site, batch, report, one_more)
-                batch, waiting = [], 0
-        _write_batch(feeds, site, batch, report, one_more)
+        batches = _batches(session, chosen, feeds.max_entries, per_batch)
+        with closing(rendered(batches, site, count)) as results:  # a failed write stops workers
+            for done, (spec, files) in enumerate(_flat(results), start=1):
+                for suffix, data in files.items():
+                    _write(feeds, f"{spec.stem}{suffix}", data, report)
+                tell(done, len(chosen))
     _write(feeds, OPML_NAME, render_opml(specs, site), report)
     return report
 
 
-def _write_batch(
-    feeds: FeedsConfig,
-    site: Site,
-    batch: Sequence[tuple[FeedSpec, list[FeedEntry]]],
-    report: BuildReport,
-    one_more: Callable[[], None],
-) -> None:
-    """Highlight a batch of feeds' entries together, render each feed and write it (and
-    call `one_more` after each)."""
-    items = highlighted([entries for _, entries in batch])
-    for (spec, _), feed in zip(batch, items, strict=True):
-        for suffix, data in render_feed(spec, feed, site).items():
-            _write(feeds, f"{spec.stem}{suffix}", data, report)
-        one_more()
+def _batches(
+    session: Session, chosen: Sequence[FeedSpec], max_entries: int, per_batch: int
+) -> Iterator[list[tuple[FeedSpec, list[FeedEntry]]]]:
+    """The chosen feeds with their entries, in batches of about `per_batch` entries."""
+    known = known_rules(session)
+    every_id = set(known.values())
+    versions_seen: dict[int, Any] = {}  # one read of an article in many feeds
+    batch: list[tuple[FeedSpec, list[FeedEntry]]] = []
+    waiting = 0  # entries in the batch
+    for spec in chosen:
+        rules = {known[name]: name for name in spec.rules if name in known}
+        entries = feed_entries(session, rules, every_id, max_entries, versions_seen)
+        batch.append((spec, entries))
+        waiting += len(entries)
+        if waiting >= per_batch:
+            yield batch
+            batch, waiting = [], 0
+    if batch:
+        yield batch
+
+
+def _flat(batches: Iterable[Rendered]) -> Iterator[tuple[FeedSpec, dict[str, bytes]]]:
+    for batch in batches:
+        yield from batch
 
 
 def _write(feeds: FeedsConfig, name: str, data: bytes, report: BuildReport) -> None:

@@ -1,0 +1,121 @@
+"""watcher.feeds.workers: a big build renders in worker processes, and writes the same files.
+
+The workers are real spawned processes. A worker that dies and a pool that cannot start
+cost only speed: every batch is rendered, in order, by the building process instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from datetime import timedelta
+
+import pytest
+from test_feeds_build import EXPECTED_FILES, age_all, build, files
+from web.desk import T0, Desk
+
+from watcher.feeds import build_all, build_since
+from watcher.feeds.build import FeedsWriteError
+from watcher.feeds.workers import PARALLEL_MIN_FEEDS, rendered, worker_count
+
+BATCHES = [[("a", 1)], [("b", 2)], [("c", 3)], [("d", 4)], [("e", 5)]]
+
+
+def _rendered_where(batch: list[tuple[str, int]], site: str) -> list[tuple[str, int]]:
+    """A stand-in renderer that says which process rendered each batch."""
+    return [(f"{name}@{site}", os.getpid()) for name, _ in batch]
+
+
+def _dies_in_a_worker(batch: list[tuple[str, int]], site: str) -> list[tuple[str, int]]:
+    if multiprocessing.parent_process() is not None:
+        os._exit(1)  # killed mid-batch: no result, no exception to pickle
+    return _rendered_where(batch, site)
+
+
+@pytest.fixture
+def desk(ingested_desk: Desk) -> Desk:
+    return ingested_desk
+
+
+def test_workers_render_every_batch_in_order_in_other_processes() -> None:
+    results = list(rendered(BATCHES, "site", 2, render=_rendered_where))
+    assert [item[0][0] for item in results] == ["a@site", "b@site", "c@site", "d@site", "e@site"]
+    assert os.getpid() not in {pid for item in results for _, pid in item}
+
+
+def test_one_worker_means_rendering_here() -> None:
+    results = list(rendered(BATCHES, "site", 1, render=_rendered_where))
+    assert {pid for item in results for _, pid in item} == {os.getpid()}
+
+
+def test_a_worker_that_dies_costs_only_speed(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="watcher.feeds.workers"):
+        results = list(rendered(BATCHES, "site", 2, render=_dies_in_a_worker))
+    assert [item[0][0] for item in results] == ["a@site", "b@site", "c@site", "d@site", "e@site"]
+    assert {pid for item in results for _, pid in item} == {os.getpid()}
+    assert [r.getMessage() for r in caplog.records] == [
+        "feeds: a rendering worker died; rendering the rest on one core"
+    ]
+
+
+def test_a_pool_that_cannot_start_renders_here(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def no_processes(*args: object, **kwargs: object) -> None:
+        raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr("watcher.feeds.workers.ProcessPoolExecutor", no_processes)
+    with caplog.at_level(logging.INFO, logger="watcher.feeds.workers"):
+        results = list(rendered(BATCHES, "site", 2, render=_rendered_where))
+    assert len(results) == len(BATCHES)
+    assert {pid for item in results for _, pid in item} == {os.getpid()}
+    assert "cannot start worker processes" in caplog.text
+
+
+def test_only_a_big_build_uses_workers_unless_told() -> None:
+    assert worker_count(PARALLEL_MIN_FEEDS - 1) == 1
+    assert worker_count(PARALLEL_MIN_FEEDS) == min(4, len(os.sched_getaffinity(0)))
+    assert worker_count(3, requested=2) == 2
+    assert worker_count(10_000, requested=0) == 1
+
+
+def test_feeds_rendered_by_workers_are_the_same_files(
+    desk: Desk, caplog: pytest.LogCaptureFixture
+) -> None:
+    build(desk)  # a small build: rendered here
+    whole = {name: (desk.feeds_dir / name).read_bytes() for name in files(desk)}
+    age_all(desk)
+    with caplog.at_level(logging.INFO, logger="watcher.feeds.workers"):
+        report = build_all(desk.services.sessions, desk.config.feeds, desk.ruleset, workers=2)
+    assert caplog.records == []  # the workers started and none died
+    assert (report.written, report.unchanged) == ([], len(EXPECTED_FILES))
+    assert {name: (desk.feeds_dir / name).read_bytes() for name in files(desk)} == whole
+
+
+def test_an_incremental_build_by_workers_writes_every_feed_of_a_new_folder(desk: Desk) -> None:
+    told: list[tuple[int, int]] = []
+    report = build_since(
+        desk.services.sessions,
+        desk.config.feeds,
+        desk.ruleset,
+        T0 + timedelta(days=30),
+        workers=2,
+        progress=lambda done, total: told.append((done, total)),
+    )
+    assert set(report.written) == EXPECTED_FILES
+    assert files(desk) == EXPECTED_FILES
+    feeds = len(EXPECTED_FILES) // 2  # each in two formats; the OPML is not a feed
+    assert told == [(n, feeds) for n in range(1, feeds + 1)]
+
+
+def test_a_feed_that_cannot_be_written_stops_the_workers_and_is_one_error(desk: Desk) -> None:
+    blocked = desk.feeds_dir / "rules" / "libya.atom"
+    blocked.mkdir(parents=True)  # a folder where the feed goes: it cannot be written
+    with pytest.raises(FeedsWriteError, match="cannot write the feeds under"):
+        build_all(desk.services.sessions, desk.config.feeds, desk.ruleset, workers=2)
+    assert multiprocessing.active_children() == []
+    blocked.rmdir()
+    report = build_all(desk.services.sessions, desk.config.feeds, desk.ruleset, workers=2)
+    assert "rules/libya.atom" in report.written
+    assert multiprocessing.active_children() == []

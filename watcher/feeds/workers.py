@@ -1,0 +1,125 @@
+"""Highlight and render feeds on every core: a big build hands its batches to worker processes.
+
+Highlighting and rendering are pure (entries in, bytes out) and most of a big build's time:
+after the first scan of a big folder every feed is rebuilt. The calling process keeps what
+touches the database and the files: it reads the next batches of entries while the workers
+render the earlier ones, then writes the results in the order the batches were read, so a
+build writes the same files in the same order on one core or many.
+
+Workers are spawned, never forked: the daemon runs threads, and a fork would copy their
+locks mid-use. A pool that cannot start, or a worker that dies (killed, out of memory), only
+costs speed: what it did not render is rendered here.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from watcher.feeds.plan import FeedSpec, Site
+from watcher.feeds.render import render_feed
+from watcher.store.feeds import FeedEntry, highlighted
+
+log = logging.getLogger(__name__)
+
+Batch = Sequence[tuple[FeedSpec, list[FeedEntry]]]
+Rendered = list[tuple[FeedSpec, dict[str, bytes]]]
+RenderBatch = Callable[[Batch, Site], Rendered]
+
+# Fewer feeds than this are rendered here: starting a worker costs a Python start-up and the
+# imports (about half a second), more than a daemon's usual build of a few feeds takes.
+PARALLEL_MIN_FEEDS = 100
+MAX_WORKERS = 4
+# Batches sent ahead of the one being written, per worker: enough to keep every worker busy
+# while the first result is written, few enough to bound the entries held in memory.
+AHEAD_PER_WORKER = 2
+
+
+def render_batch(batch: Batch, site: Site) -> Rendered:
+    """Each feed of the batch as its RSS and Atom bytes, the batch highlighted together (an
+    article is in the feeds of its rules, its tags and `all`)."""
+    items = highlighted([entries for _, entries in batch])
+    return [
+        (spec, render_feed(spec, feed, site)) for (spec, _), feed in zip(batch, items, strict=True)
+    ]
+
+
+def worker_count(feeds: int, requested: int | None = None) -> int:
+    """How many processes render a build of `feeds` feeds: `requested` if given (1: none,
+    all rendered here), else one per core (at most MAX_WORKERS) for a big build."""
+    if requested is not None:
+        return max(1, requested)
+    return 1 if feeds < PARALLEL_MIN_FEEDS else min(MAX_WORKERS, _cores())
+
+
+def _cores() -> int:
+    """The cores this process may run on (its affinity, where the system has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def rendered(
+    batches: Iterable[Batch], site: Site, workers: int, render: RenderBatch = render_batch
+) -> Generator[Rendered, None, None]:
+    """Each batch rendered, in order: here when `workers` is 1, else by that many processes,
+    `batches` read on as they render. Close it when done early: that stops the workers."""
+    pool = _start(workers) if workers > 1 else None
+    if pool is None:
+        yield from (render(batch, site) for batch in batches)
+        return
+    helpers = _Helpers(pool, site, render)
+    pending: deque[tuple[Batch, Future[Rendered]]] = deque()
+    try:
+        for batch in batches:
+            pending.append((batch, helpers.submit(batch)))
+            if len(pending) >= AHEAD_PER_WORKER * workers:
+                yield helpers.result(*pending.popleft())
+        while pending:
+            yield helpers.result(*pending.popleft())
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _start(workers: int) -> ProcessPoolExecutor | None:
+    try:
+        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    except (OSError, ImportError, NotImplementedError) as exc:  # no semaphores, no processes
+        log.info("feeds: rendering on one core: cannot start worker processes (%s)", exc)
+        return None
+
+
+class _Helpers:
+    """The pool of one build; once a worker has died, every batch it has not rendered is
+    rendered here (the pool refuses new work, and its pending work is lost)."""
+
+    def __init__(self, pool: ProcessPoolExecutor, site: Site, render: RenderBatch) -> None:
+        self.pool, self.site, self.render = pool, site, render
+        self.broken = False
+
+    def submit(self, batch: Batch) -> Future[Rendered]:
+        if not self.broken:
+            try:
+                return self.pool.submit(self.render, batch, self.site)
+            except BrokenProcessPool:
+                self._lost()
+        here: Future[Rendered] = Future()
+        here.set_result(self.render(batch, self.site))
+        return here
+
+    def result(self, batch: Batch, future: Future[Rendered]) -> Rendered:
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            self._lost()
+            return self.render(batch, self.site)
+
+    def _lost(self) -> None:
+        if not self.broken:
+            log.warning("feeds: a rendering worker died; rendering the rest on one core")
+        self.broken = True

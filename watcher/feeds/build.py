@@ -1,11 +1,11 @@
 """Build feed files from the database: every feed, or only those new hits touch.
 
 The imperative shell around plan (which feeds), store.feeds (their entries), render (bytes;
-in worker processes for a big build: workers) and files (atomic write if changed). A watermark in feeds.dir says until when every hit is
-in the feeds, and how many hits of each rule since then they hold: an incremental build
-starts from it, so hits recorded by a scan that was killed, or whose feeds could not be
-written, are published by the next one, and the feeds of hits already published are not
-read again.
+in worker processes for a big build: workers) and files (atomic write if changed). A
+watermark in feeds.dir says until when every hit is in the feeds, and how many hits of each
+rule since then they hold: an incremental build starts from it, so hits recorded by a scan
+that was killed, or whose feeds could not be written, are published by the next one, and
+the feeds of hits already published are not read again.
 """
 
 from __future__ import annotations

@@ -9,7 +9,12 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from test_feeds_build import EXPECTED_FILES, age_all, build, files
@@ -31,6 +36,22 @@ def _dies_in_a_worker(batch: list[tuple[str, int]], site: str) -> list[tuple[str
     if multiprocessing.parent_process() is not None:
         os._exit(1)  # killed mid-batch: no result, no exception to pickle
     return _rendered_where(batch, site)
+
+
+def _stuck(batch: list[tuple[str, int]], site: str) -> list[tuple[str, int]]:
+    """A renderer that never finishes, after leaving its pid in WATCHER_TEST_PIDS."""
+    (Path(os.environ["WATCHER_TEST_PIDS"]) / str(os.getpid())).touch()
+    time.sleep(600)
+    return []
+
+
+def _running(pid: int) -> bool:
+    """Whether process `pid` is alive (a zombie has ended: only its exit status is left)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 @pytest.fixture
@@ -119,3 +140,32 @@ def test_a_feed_that_cannot_be_written_stops_the_workers_and_is_one_error(desk: 
     report = build_all(desk.services.sessions, desk.config.feeds, desk.ruleset, workers=2)
     assert "rules/libya.atom" in report.written
     assert multiprocessing.active_children() == []
+
+
+DRIVER = """
+from test_feeds_workers import BATCHES, _stuck
+from watcher.feeds.workers import rendered
+list(rendered(BATCHES, "site", 2, render=_stuck))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
+def test_workers_exit_when_the_building_process_is_killed(tmp_path: Path) -> None:
+    """`kill -9` leaves a build no time to stop its pool: the workers must not wait forever."""
+    tests = str(Path(__file__).parent)
+    env = {**os.environ, "WATCHER_TEST_PIDS": str(tmp_path), "PYTHONPATH": tests}
+    driver = subprocess.Popen([sys.executable, "-c", DRIVER], env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while len(list(tmp_path.iterdir())) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        workers = [int(p.name) for p in tmp_path.iterdir()]
+        assert len(workers) == 2, "the workers never started"
+        assert all(_running(pid) for pid in workers)
+    finally:
+        driver.send_signal(signal.SIGKILL)
+        driver.wait()
+    deadline = time.monotonic() + 30
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_running(pid) for pid in workers)

@@ -8,7 +8,9 @@ build writes the same files in the same order on one core or many.
 
 Workers are spawned, never forked: the daemon runs threads, and a fork would copy their
 locks mid-use. A pool that cannot start, or a worker that dies (killed, out of memory), only
-costs speed: what it did not render is rendered here.
+costs speed: what it did not render is rendered here. A worker whose building process dies
+(`kill -9`, which leaves it no time to stop its pool) exits too, instead of waiting forever
+for work.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import wait
 
 from watcher.feeds.plan import FeedSpec, Site
 from watcher.feeds.render import render_feed
@@ -87,11 +91,24 @@ def rendered(
 
 
 def _start(workers: int) -> ProcessPoolExecutor | None:
+    context = multiprocessing.get_context("spawn")
     try:
-        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        return ProcessPoolExecutor(workers, mp_context=context, initializer=_exit_with_parent)
     except (OSError, ImportError, NotImplementedError) as exc:  # no semaphores, no processes
         log.info("feeds: rendering on one core: cannot start worker processes (%s)", exc)
         return None
+
+
+def _exit_with_parent() -> None:
+    """In a worker: exit as soon as the building process is gone."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_when_ready, args=(parent.sentinel,), daemon=True).start()
+
+
+def _exit_when_ready(sentinel: int) -> None:
+    wait([sentinel])  # ready when the parent process has ended, however it ended
+    os._exit(1)
 
 
 class _Helpers:

@@ -169,3 +169,20 @@ def test_workers_exit_when_the_building_process_is_killed(tmp_path: Path) -> Non
     while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_running(pid) for pid in workers)
+
+
+def test_a_worker_that_cannot_be_started_costs_only_speed(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def no_more_processes(self: object) -> None:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(multiprocessing.get_context("spawn").Process, "start", no_more_processes)
+    with caplog.at_level(logging.WARNING, logger="watcher.feeds.workers"):
+        results = list(rendered(BATCHES, "site", 2, render=_rendered_where))
+    assert [item[0][0] for item in results] == ["a@site", "b@site", "c@site", "d@site", "e@site"]
+    assert {pid for item in results for _, pid in item} == {os.getpid()}
+    assert [r.getMessage() for r in caplog.records] == [
+        "feeds: cannot start a rendering worker ([Errno 11] Resource temporarily unavailable);"
+        " rendering the rest on one core"
+    ]

@@ -112,8 +112,9 @@ def _exit_when_ready(sentinel: int) -> None:
 
 
 class _Helpers:
-    """The pool of one build; once a worker has died, every batch it has not rendered is
-    rendered here (the pool refuses new work, and its pending work is lost)."""
+    """The pool of one build; once a worker has died or could not be started, every batch
+    not rendered yet is rendered here (the pool refuses new work, and its pending work is
+    lost)."""
 
     def __init__(self, pool: ProcessPoolExecutor, site: Site, render: RenderBatch) -> None:
         self.pool, self.site, self.render = pool, site, render
@@ -124,7 +125,9 @@ class _Helpers:
             try:
                 return self.pool.submit(self.render, batch, self.site)
             except BrokenProcessPool:
-                self._lost()
+                self._lost("a rendering worker died")
+            except OSError as exc:  # a worker is started with the first work it gets
+                self._lost(f"cannot start a rendering worker ({exc})")
         here: Future[Rendered] = Future()
         here.set_result(self.render(batch, self.site))
         return here
@@ -133,10 +136,10 @@ class _Helpers:
         try:
             return future.result()
         except BrokenProcessPool:
-            self._lost()
+            self._lost("a rendering worker died")
             return self.render(batch, self.site)
 
-    def _lost(self) -> None:
+    def _lost(self, why: str) -> None:
         if not self.broken:
-            log.warning("feeds: a rendering worker died; rendering the rest on one core")
+            log.warning("feeds: %s; rendering the rest on one core", why)
         self.broken = True

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from watcher.feeds.build import FeedsWriteError
 from watcher.feeds.workers import PARALLEL_MIN_FEEDS, rendered, worker_count
 
 BATCHES = [[("a", 1)], [("b", 2)], [("c", 3)], [("d", 4)], [("e", 5)]]
+IN_ORDER = ["a@site", "b@site", "c@site", "d@site", "e@site"]
 
 
 def _rendered_where(batch: list[tuple[str, int]], site: str) -> list[tuple[str, int]]:
@@ -59,10 +61,23 @@ def desk(ingested_desk: Desk) -> Desk:
     return ingested_desk
 
 
-def test_workers_render_every_batch_in_order_in_other_processes() -> None:
-    results = list(rendered(BATCHES, "site", 2, render=_rendered_where))
-    assert [item[0][0] for item in results] == ["a@site", "b@site", "c@site", "d@site", "e@site"]
-    assert os.getpid() not in {pid for item in results for _, pid in item}
+def _render_all(
+    render: Callable[..., list[tuple[str, int]]], caplog: pytest.LogCaptureFixture
+) -> tuple[set[int], list[str]]:
+    """Render BATCHES with two workers: which processes rendered them, and what was logged.
+    Whatever happens to the workers, every batch comes back, in order."""
+    with caplog.at_level(logging.INFO, logger="watcher.feeds.workers"):
+        results = list(rendered(BATCHES, "site", 2, render=render))
+    assert [item[0][0] for item in results] == IN_ORDER
+    return {pid for item in results for _, pid in item}, [r.getMessage() for r in caplog.records]
+
+
+def test_workers_render_every_batch_in_order_in_other_processes(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    pids, logged = _render_all(_rendered_where, caplog)
+    assert os.getpid() not in pids
+    assert logged == []
 
 
 def test_one_worker_means_rendering_here() -> None:
@@ -71,13 +86,9 @@ def test_one_worker_means_rendering_here() -> None:
 
 
 def test_a_worker_that_dies_costs_only_speed(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="watcher.feeds.workers"):
-        results = list(rendered(BATCHES, "site", 2, render=_dies_in_a_worker))
-    assert [item[0][0] for item in results] == ["a@site", "b@site", "c@site", "d@site", "e@site"]
-    assert {pid for item in results for _, pid in item} == {os.getpid()}
-    assert [r.getMessage() for r in caplog.records] == [
-        "feeds: a rendering worker died; rendering the rest on one core"
-    ]
+    pids, logged = _render_all(_dies_in_a_worker, caplog)
+    assert pids == {os.getpid()}
+    assert logged == ["feeds: a rendering worker died; rendering the rest on one core"]
 
 
 def test_a_pool_that_cannot_start_renders_here(
@@ -87,11 +98,12 @@ def test_a_pool_that_cannot_start_renders_here(
         raise OSError(38, "Function not implemented")
 
     monkeypatch.setattr("watcher.feeds.workers.ProcessPoolExecutor", no_processes)
-    with caplog.at_level(logging.INFO, logger="watcher.feeds.workers"):
-        results = list(rendered(BATCHES, "site", 2, render=_rendered_where))
-    assert len(results) == len(BATCHES)
-    assert {pid for item in results for _, pid in item} == {os.getpid()}
-    assert "cannot start worker processes" in caplog.text
+    pids, logged = _render_all(_rendered_where, caplog)
+    assert pids == {os.getpid()}
+    assert logged == [
+        "feeds: rendering on one core: cannot start worker processes"
+        " ([Errno 38] Function not implemented)"
+    ]
 
 
 def test_only_a_big_build_uses_workers_unless_told() -> None:
@@ -178,11 +190,9 @@ def test_a_worker_that_cannot_be_started_costs_only_speed(
         raise OSError(11, "Resource temporarily unavailable")
 
     monkeypatch.setattr(multiprocessing.get_context("spawn").Process, "start", no_more_processes)
-    with caplog.at_level(logging.WARNING, logger="watcher.feeds.workers"):
-        results = list(rendered(BATCHES, "site", 2, render=_rendered_where))
-    assert [item[0][0] for item in results] == ["a@site", "b@site", "c@site", "d@site", "e@site"]
-    assert {pid for item in results for _, pid in item} == {os.getpid()}
-    assert [r.getMessage() for r in caplog.records] == [
+    pids, logged = _render_all(_rendered_where, caplog)
+    assert pids == {os.getpid()}
+    assert logged == [
         "feeds: cannot start a rendering worker ([Errno 11] Resource temporarily unavailable);"
         " rendering the rest on one core"
     ]

@@ -14,33 +14,35 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from test_feeds_build import EXPECTED_FILES, age_all, build, files
+from test_feeds_build import EXPECTED_FILES, age_all, files
 from web.desk import T0, Desk
 
-from watcher.feeds import build_all, build_since
+from watcher.feeds import build_all, build_since, workers
 from watcher.feeds.build import FeedsWriteError
-from watcher.feeds.workers import PARALLEL_MIN_FEEDS, rendered, worker_count
+from watcher.feeds.workers import rendered, worker_count
 
-BATCHES = [[("a", 1)], [("b", 2)], [("c", 3)], [("d", 4)], [("e", 5)]]
+# Five batches of one feed, of 3 entries each (stand-ins: the renderers below read names).
+BATCHES = [[(name, [1, 2, 3])] for name in "abcde"]
 IN_ORDER = ["a@site", "b@site", "c@site", "d@site", "e@site"]
 
 
-def _rendered_where(batch: list[tuple[str, int]], site: str) -> list[tuple[str, int]]:
+def _rendered_where(batch: list[tuple[str, list[int]]], site: str) -> list[tuple[str, int]]:
     """A stand-in renderer that says which process rendered each batch."""
     return [(f"{name}@{site}", os.getpid()) for name, _ in batch]
 
 
-def _dies_in_a_worker(batch: list[tuple[str, int]], site: str) -> list[tuple[str, int]]:
+def _dies_in_a_worker(batch: list[tuple[str, list[int]]], site: str) -> list[tuple[str, int]]:
     if multiprocessing.parent_process() is not None:
         os._exit(1)  # killed mid-batch: no result, no exception to pickle
     return _rendered_where(batch, site)
 
 
-def _stuck(batch: list[tuple[str, int]], site: str) -> list[tuple[str, int]]:
+def _stuck(batch: list[tuple[str, list[int]]], site: str) -> list[tuple[str, int]]:
     """A renderer that never finishes, after leaving its pid in WATCHER_TEST_PIDS."""
     (Path(os.environ["WATCHER_TEST_PIDS"]) / str(os.getpid())).touch()
     time.sleep(600)
@@ -56,9 +58,29 @@ def _running(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+@pytest.fixture(autouse=True)
+def small_builds_use_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers start for builds of 5 entries or more here (their feeds are small)."""
+    monkeypatch.setattr("watcher.feeds.workers.PARALLEL_MIN_ENTRIES", 5)
+
+
 @pytest.fixture
 def desk(ingested_desk: Desk) -> Desk:
     return ingested_desk
+
+
+@pytest.fixture
+def pools(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The size of every pool of workers started (the pools are real)."""
+    started: list[int] = []
+    start = workers._start
+
+    def counted(size: int) -> ProcessPoolExecutor | None:
+        started.append(size)
+        return start(size)
+
+    monkeypatch.setattr(workers, "_start", counted)
+    return started
 
 
 def _render_all(
@@ -85,6 +107,16 @@ def test_one_worker_means_rendering_here() -> None:
     assert {pid for item in results for _, pid in item} == {os.getpid()}
 
 
+def test_a_build_with_few_entries_starts_no_worker(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr("watcher.feeds.workers.PARALLEL_MIN_ENTRIES", 16)  # BATCHES hold 15
+    pids, logged = _render_all(_rendered_where, caplog)
+    assert pids == {os.getpid()}
+    assert logged == []
+    assert multiprocessing.active_children() == []
+
+
 def test_a_worker_that_dies_costs_only_speed(caplog: pytest.LogCaptureFixture) -> None:
     pids, logged = _render_all(_dies_in_a_worker, caplog)
     assert pids == {os.getpid()}
@@ -106,27 +138,30 @@ def test_a_pool_that_cannot_start_renders_here(
     ]
 
 
-def test_only_a_big_build_uses_workers_unless_told() -> None:
-    assert worker_count(PARALLEL_MIN_FEEDS - 1) == 1
-    assert worker_count(PARALLEL_MIN_FEEDS) == min(4, len(os.sched_getaffinity(0)))
-    assert worker_count(3, requested=2) == 2
-    assert worker_count(10_000, requested=0) == 1
+def test_workers_are_one_per_core_unless_told() -> None:
+    assert worker_count() == min(4, len(os.sched_getaffinity(0)))
+    assert worker_count(2) == 2
+    assert worker_count(0) == 1
 
 
 def test_feeds_rendered_by_workers_are_the_same_files(
-    desk: Desk, caplog: pytest.LogCaptureFixture
+    desk: Desk, pools: list[int], caplog: pytest.LogCaptureFixture
 ) -> None:
-    build(desk)  # a small build: rendered here
+    build_all(desk.services.sessions, desk.config.feeds, desk.ruleset, workers=1)
+    assert pools == []
     whole = {name: (desk.feeds_dir / name).read_bytes() for name in files(desk)}
     age_all(desk)
     with caplog.at_level(logging.INFO, logger="watcher.feeds.workers"):
         report = build_all(desk.services.sessions, desk.config.feeds, desk.ruleset, workers=2)
-    assert caplog.records == []  # the workers started and none died
+    assert pools == [2]
+    assert caplog.records == []  # none died
     assert (report.written, report.unchanged) == ([], len(EXPECTED_FILES))
     assert {name: (desk.feeds_dir / name).read_bytes() for name in files(desk)} == whole
 
 
-def test_an_incremental_build_by_workers_writes_every_feed_of_a_new_folder(desk: Desk) -> None:
+def test_an_incremental_build_by_workers_writes_every_feed_of_a_new_folder(
+    desk: Desk, pools: list[int]
+) -> None:
     told: list[tuple[int, int]] = []
     report = build_since(
         desk.services.sessions,
@@ -136,17 +171,21 @@ def test_an_incremental_build_by_workers_writes_every_feed_of_a_new_folder(desk:
         workers=2,
         progress=lambda done, total: told.append((done, total)),
     )
+    assert pools == [2]
     assert set(report.written) == EXPECTED_FILES
     assert files(desk) == EXPECTED_FILES
     feeds = len(EXPECTED_FILES) // 2  # each in two formats; the OPML is not a feed
     assert told == [(n, feeds) for n in range(1, feeds + 1)]
 
 
-def test_a_feed_that_cannot_be_written_stops_the_workers_and_is_one_error(desk: Desk) -> None:
+def test_a_feed_that_cannot_be_written_stops_the_workers_and_is_one_error(
+    desk: Desk, pools: list[int]
+) -> None:
     blocked = desk.feeds_dir / "rules" / "libya.atom"
     blocked.mkdir(parents=True)  # a folder where the feed goes: it cannot be written
     with pytest.raises(FeedsWriteError, match="cannot write the feeds under"):
         build_all(desk.services.sessions, desk.config.feeds, desk.ruleset, workers=2)
+    assert pools == [2]
     assert multiprocessing.active_children() == []
     blocked.rmdir()
     report = build_all(desk.services.sessions, desk.config.feeds, desk.ruleset, workers=2)
@@ -156,8 +195,9 @@ def test_a_feed_that_cannot_be_written_stops_the_workers_and_is_one_error(desk: 
 
 DRIVER = """
 from test_feeds_workers import BATCHES, _stuck
-from watcher.feeds.workers import rendered
-list(rendered(BATCHES, "site", 2, render=_stuck))
+from watcher.feeds import workers
+workers.PARALLEL_MIN_ENTRIES = 1
+list(workers.rendered(BATCHES, "site", 2, render=_stuck))
 """
 
 

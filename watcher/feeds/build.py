@@ -89,7 +89,7 @@ def build_all(
     """Rebuild every feed and the OPML; delete the files of rules and tags that are gone.
 
     Links start with `base_url` (see watcher.feeds.address), by default feeds.base_url.
-    `workers`: processes that render (1: none); by default one per core for a big build."""
+    `workers`: processes that may render a big build (1: none); by default one per core."""
     started = time.perf_counter()
     specs = plan_feeds(ruleset)
     with sessions() as session:
@@ -184,7 +184,7 @@ def _build(
     A big build renders on every core (watcher.feeds.workers) while it reads the next."""
     report = BuildReport()
     tell = progress or no_progress
-    count = worker_count(len(chosen), workers)
+    count = worker_count(workers)
     per_batch = ENTRIES_PER_BATCH if count == 1 else ENTRIES_PER_WORKER_BATCH
     with sessions() as session:
         batches = _batches(session, chosen, feeds.max_entries, per_batch)

@@ -15,12 +15,13 @@ for work.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import multiprocessing
 import os
 import threading
 from collections import deque
-from collections.abc import Callable, Generator, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.connection import wait
@@ -35,9 +36,10 @@ Batch = Sequence[tuple[FeedSpec, list[FeedEntry]]]
 Rendered = list[tuple[FeedSpec, dict[str, bytes]]]
 RenderBatch = Callable[[Batch, Site], Rendered]
 
-# Fewer feeds than this are rendered here: starting a worker costs a Python start-up and the
-# imports (about half a second), more than a daemon's usual build of a few feeds takes.
-PARALLEL_MIN_FEEDS = 100
+# Workers start once a build has read this many entries, about a second and a half of
+# rendering on one core: starting one costs a Python start-up and its imports (half a
+# second), more than a daemon's usual build after a scan takes.
+PARALLEL_MIN_ENTRIES = 5_000
 MAX_WORKERS = 4
 # Batches sent ahead of the one being written, per worker: enough to keep every worker busy
 # while the first result is written, few enough to bound the entries held in memory.
@@ -53,12 +55,10 @@ def render_batch(batch: Batch, site: Site) -> Rendered:
     ]
 
 
-def worker_count(feeds: int, requested: int | None = None) -> int:
-    """How many processes render a build of `feeds` feeds: `requested` if given (1: none,
-    all rendered here), else one per core (at most MAX_WORKERS) for a big build."""
-    if requested is not None:
-        return max(1, requested)
-    return 1 if feeds < PARALLEL_MIN_FEEDS else min(MAX_WORKERS, _cores())
+def worker_count(requested: int | None = None) -> int:
+    """How many processes may render a big build: `requested` if given (1: none, all is
+    rendered here), else one per core (at most MAX_WORKERS)."""
+    return max(1, requested) if requested is not None else min(MAX_WORKERS, _cores())
 
 
 def _cores() -> int:
@@ -71,16 +71,20 @@ def _cores() -> int:
 def rendered(
     batches: Iterable[Batch], site: Site, workers: int, render: RenderBatch = render_batch
 ) -> Generator[Rendered, None, None]:
-    """Each batch rendered, in order: here when `workers` is 1, else by that many processes,
-    `batches` read on as they render. Close it when done early: that stops the workers."""
-    pool = _start(workers) if workers > 1 else None
+    """Each batch rendered, in order: by up to `workers` processes once PARALLEL_MIN_ENTRIES
+    entries are read, `batches` read on as they render; else here. Close it when done early:
+    that stops the workers."""
+    batches = iter(batches)
+    first = _read_ahead(batches, PARALLEL_MIN_ENTRIES) if workers > 1 else []
+    big = sum(_entries(batch) for batch in first) >= PARALLEL_MIN_ENTRIES
+    pool = _start(workers) if big else None
     if pool is None:
-        yield from (render(batch, site) for batch in batches)
+        yield from (render(batch, site) for batch in itertools.chain(first, batches))
         return
     helpers = _Helpers(pool, site, render)
     pending: deque[tuple[Batch, Future[Rendered]]] = deque()
     try:
-        for batch in batches:
+        for batch in itertools.chain(first, batches):
             pending.append((batch, helpers.submit(batch)))
             if len(pending) >= AHEAD_PER_WORKER * workers:
                 yield helpers.result(*pending.popleft())
@@ -88,6 +92,22 @@ def rendered(
             yield helpers.result(*pending.popleft())
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _entries(batch: Batch) -> int:
+    return sum(len(entries) for _, entries in batch)
+
+
+def _read_ahead(batches: Iterator[Batch], entries: int) -> list[Batch]:
+    """The next batches, until they hold `entries` entries or there are no more."""
+    read: list[Batch] = []
+    held = 0
+    for batch in batches:
+        read.append(batch)
+        held += _entries(batch)
+        if held >= entries:
+            break
+    return read
 
 
 def _start(workers: int) -> ProcessPoolExecutor | None:

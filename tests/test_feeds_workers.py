@@ -145,12 +145,13 @@ def test_workers_are_one_per_core_unless_told() -> None:
 
 
 def test_feeds_rendered_by_workers_are_the_same_files(
-    desk: Desk, pools: list[int], caplog: pytest.LogCaptureFixture
+    desk: Desk, pools: list[int], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     build_all(desk.services.sessions, desk.config.feeds, desk.ruleset, workers=1)
     assert pools == []
     whole = {name: (desk.feeds_dir / name).read_bytes() for name in files(desk)}
     age_all(desk)
+    monkeypatch.setattr("watcher.feeds.build.ENTRIES_PER_WORKER_BATCH", 1)  # a batch a feed
     with caplog.at_level(logging.INFO, logger="watcher.feeds.workers"):
         report = build_all(desk.services.sessions, desk.config.feeds, desk.ruleset, workers=2)
     assert pools == [2]

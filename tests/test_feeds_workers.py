@@ -1,7 +1,8 @@
 """watcher.feeds.workers: a big build renders in worker processes, and writes the same files.
 
-The workers are real spawned processes. A worker that dies and a pool that cannot start
-cost only speed: every batch is rendered, in order, by the building process instead.
+The workers are real spawned processes. A worker that dies, one that cannot be started and
+a pool that cannot start cost only speed: every batch is rendered, in order, by the building
+process instead. A worker whose building process is killed exits too.
 """
 
 from __future__ import annotations

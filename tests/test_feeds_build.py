@@ -148,7 +148,7 @@ def test_feeds_read_and_highlighted_in_batches_are_the_same_files(
     build(desk)
     whole = {name: (desk.feeds_dir / name).read_bytes() for name in files(desk)}
     age_all(desk)
-    monkeypatch.setattr("watcher.feeds.build.ENTRIES_PER_BATCH", 1)
+    monkeypatch.setattr("watcher.feeds.workers.ENTRIES_PER_BATCH", 1)
     report = build_all(desk.services.sessions, desk.config.feeds, desk.ruleset, workers=1)
     assert (report.written, report.unchanged) == ([], len(EXPECTED_FILES))
     assert {name: (desk.feeds_dir / name).read_bytes() for name in files(desk)} == whole

@@ -27,8 +27,8 @@ from watcher.feeds import build_all, build_since, workers
 from watcher.feeds.build import FeedsWriteError
 from watcher.feeds.workers import rendered, worker_count
 
-# Five batches of one feed, of 3 entries each (stand-ins: the renderers below read names).
-BATCHES = [[(name, [1, 2, 3])] for name in "abcde"]
+# Five feeds of 3 entries each (stand-ins: the renderers below read names).
+FEEDS = [(name, [1, 2, 3]) for name in "abcde"]
 IN_ORDER = ["a@site", "b@site", "c@site", "d@site", "e@site"]
 
 
@@ -61,8 +61,10 @@ def _running(pid: int) -> bool:
 
 @pytest.fixture(autouse=True)
 def small_builds_use_workers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Workers start for builds of 5 entries or more here (their feeds are small)."""
+    """Workers start for builds of 5 entries or more here (their feeds are small), and are
+    sent a batch of about 3 entries at a time (one of FEEDS)."""
     monkeypatch.setattr("watcher.feeds.workers.PARALLEL_MIN_ENTRIES", 5)
+    monkeypatch.setattr("watcher.feeds.workers.ENTRIES_PER_WORKER_BATCH", 3)
 
 
 @pytest.fixture
@@ -87,12 +89,12 @@ def pools(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 def _render_all(
     render: Callable[..., list[tuple[str, int]]], caplog: pytest.LogCaptureFixture
 ) -> tuple[set[int], list[str]]:
-    """Render BATCHES with two workers: which processes rendered them, and what was logged.
-    Whatever happens to the workers, every batch comes back, in order."""
+    """Render FEEDS with two workers: which processes rendered them, and what was logged.
+    Whatever happens to the workers, every feed comes back, in order."""
     with caplog.at_level(logging.INFO, logger="watcher.feeds.workers"):
-        results = list(rendered(BATCHES, "site", 2, render=render))
-    assert [item[0][0] for item in results] == IN_ORDER
-    return {pid for item in results for _, pid in item}, [r.getMessage() for r in caplog.records]
+        results = list(rendered(FEEDS, "site", 2, render=render))
+    assert [name for name, _ in results] == IN_ORDER
+    return {pid for _, pid in results}, [r.getMessage() for r in caplog.records]
 
 
 def test_workers_render_every_batch_in_order_in_other_processes(
@@ -104,14 +106,14 @@ def test_workers_render_every_batch_in_order_in_other_processes(
 
 
 def test_one_worker_means_rendering_here() -> None:
-    results = list(rendered(BATCHES, "site", 1, render=_rendered_where))
-    assert {pid for item in results for _, pid in item} == {os.getpid()}
+    results = list(rendered(FEEDS, "site", 1, render=_rendered_where))
+    assert {pid for _, pid in results} == {os.getpid()}
 
 
 def test_a_build_with_few_entries_starts_no_worker(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr("watcher.feeds.workers.PARALLEL_MIN_ENTRIES", 16)  # BATCHES hold 15
+    monkeypatch.setattr("watcher.feeds.workers.PARALLEL_MIN_ENTRIES", 16)  # FEEDS hold 15
     pids, logged = _render_all(_rendered_where, caplog)
     assert pids == {os.getpid()}
     assert logged == []
@@ -152,7 +154,7 @@ def test_feeds_rendered_by_workers_are_the_same_files(
     assert pools == []
     whole = {name: (desk.feeds_dir / name).read_bytes() for name in files(desk)}
     age_all(desk)
-    monkeypatch.setattr("watcher.feeds.build.ENTRIES_PER_WORKER_BATCH", 1)  # a batch a feed
+    monkeypatch.setattr("watcher.feeds.workers.ENTRIES_PER_WORKER_BATCH", 1)  # a batch a feed
     with caplog.at_level(logging.INFO, logger="watcher.feeds.workers"):
         report = build_all(desk.services.sessions, desk.config.feeds, desk.ruleset, workers=2)
     assert pools == [2]
@@ -196,10 +198,10 @@ def test_a_feed_that_cannot_be_written_stops_the_workers_and_is_one_error(
 
 
 DRIVER = """
-from test_feeds_workers import BATCHES, _stuck
+from test_feeds_workers import FEEDS, _stuck
 from watcher.feeds import workers
-workers.PARALLEL_MIN_ENTRIES = 1
-list(workers.rendered(BATCHES, "site", 2, render=_stuck))
+workers.PARALLEL_MIN_ENTRIES = workers.ENTRIES_PER_WORKER_BATCH = 1
+list(workers.rendered(FEEDS, "site", 2, render=_stuck))
 """
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -33,7 +33,7 @@ from watcher.feeds.files import (
 )
 from watcher.feeds.plan import OPML_NAME, FeedSpec, Site, plan_feeds, site_of, touched
 from watcher.feeds.render import render_opml
-from watcher.feeds.workers import Rendered, rendered, worker_count
+from watcher.feeds.workers import rendered, worker_count
 from watcher.metrics import Metrics
 from watcher.model import Progress, no_progress
 from watcher.rules import RuleSet
@@ -44,10 +44,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 WATERMARK_MARGIN = timedelta(seconds=5)
 WATERMARK_STEP = timedelta(minutes=10)
-# Feed entries read before they are highlighted and written together (bounded memory).
-ENTRIES_PER_BATCH = 5_000
-# The same when workers render: smaller batches keep every core busy to the end.
-ENTRIES_PER_WORKER_BATCH = 1_000
 
 
 class FeedsWriteError(WatcherError):
@@ -179,17 +175,15 @@ def _build(
     progress: Progress | None = None,
     workers: int | None = None,
 ) -> BuildReport:
-    """Read the entries of a batch of feeds, highlight and render them together (an article
-    is in the feeds of its rules, its tags and `all`) and write them; then the next batch.
-    A big build renders on every core (watcher.feeds.workers) while it reads the next."""
+    """Read the chosen feeds' entries, have them highlighted and rendered in batches (an
+    article is in the feeds of its rules, its tags and `all`; a big build on every core,
+    while it reads the next: watcher.feeds.workers) and write each feed."""
     report = BuildReport()
     tell = progress or no_progress
-    count = worker_count(workers)
-    per_batch = ENTRIES_PER_BATCH if count == 1 else ENTRIES_PER_WORKER_BATCH
     with sessions() as session:
-        batches = _batches(session, chosen, feeds.max_entries, per_batch)
-        with closing(rendered(batches, site, count)) as results:  # a failed write stops workers
-            for done, (spec, files) in enumerate(_flat(results), start=1):
+        read = _feeds_read(session, chosen, feeds.max_entries)
+        with closing(rendered(read, site, worker_count(workers))) as results:  # a failed
+            for done, (spec, files) in enumerate(results, start=1):  # write stops the workers
                 for suffix, data in files.items():
                     _write(feeds, f"{spec.stem}{suffix}", data, report)
                 tell(done, len(chosen))
@@ -197,30 +191,16 @@ def _build(
     return report
 
 
-def _batches(
-    session: Session, chosen: Sequence[FeedSpec], max_entries: int, per_batch: int
-) -> Iterator[list[tuple[FeedSpec, list[FeedEntry]]]]:
-    """The chosen feeds with their entries, in batches of about `per_batch` entries."""
+def _feeds_read(
+    session: Session, chosen: Sequence[FeedSpec], max_entries: int
+) -> Iterator[tuple[FeedSpec, list[FeedEntry]]]:
+    """Each chosen feed with its entries, read as asked for."""
     known = known_rules(session)
     every_id = set(known.values())
     versions_seen: dict[int, Any] = {}  # one read of an article in many feeds
-    batch: list[tuple[FeedSpec, list[FeedEntry]]] = []
-    waiting = 0  # entries in the batch
     for spec in chosen:
         rules = {known[name]: name for name in spec.rules if name in known}
-        entries = feed_entries(session, rules, every_id, max_entries, versions_seen)
-        batch.append((spec, entries))
-        waiting += len(entries)
-        if waiting >= per_batch:
-            yield batch
-            batch, waiting = [], 0
-    if batch:
-        yield batch
-
-
-def _flat(batches: Iterable[Rendered]) -> Iterator[tuple[FeedSpec, dict[str, bytes]]]:
-    for batch in batches:
-        yield from batch
+        yield spec, feed_entries(session, rules, every_id, max_entries, versions_seen)
 
 
 def _write(feeds: FeedsConfig, name: str, data: bytes, report: BuildReport) -> None:

@@ -32,9 +32,16 @@ from watcher.store.feeds import FeedEntry, highlighted
 
 log = logging.getLogger(__name__)
 
-Batch = Sequence[tuple[FeedSpec, list[FeedEntry]]]
-Rendered = list[tuple[FeedSpec, dict[str, bytes]]]
+Feed = tuple[FeedSpec, list[FeedEntry]]
+Batch = Sequence[Feed]
+Rendered = list[tuple[FeedSpec, dict[str, bytes]]]  # each feed of a batch, as its files
 RenderBatch = Callable[[Batch, Site], Rendered]
+
+# Feed entries highlighted together in the building process (an article in several feeds of
+# a batch is analyzed once), and the memory a batch holds.
+ENTRIES_PER_BATCH = 5_000
+# The same when workers render: smaller batches keep every core busy to the end.
+ENTRIES_PER_WORKER_BATCH = 1_000
 
 # Workers start once a build has read this many entries, about a second and a half of
 # rendering on one core: starting one costs a Python start-up and its imports (half a
@@ -69,27 +76,27 @@ def _cores() -> int:
 
 
 def rendered(
-    batches: Iterable[Batch], site: Site, workers: int, render: RenderBatch = render_batch
-) -> Generator[Rendered, None, None]:
-    """Each batch rendered, in order: by up to `workers` processes once PARALLEL_MIN_ENTRIES
-    entries are read, `batches` read on as they render; else here. Close it when done early:
-    that stops the workers."""
-    batches = iter(batches)
-    first = _read_ahead(batches, PARALLEL_MIN_ENTRIES) if workers > 1 else []
-    big = sum(_entries(batch) for batch in first) >= PARALLEL_MIN_ENTRIES
-    pool = _start(workers) if big else None
+    feeds: Iterable[Feed], site: Site, workers: int, render: RenderBatch = render_batch
+) -> Generator[tuple[FeedSpec, dict[str, bytes]], None, None]:
+    """Each feed's files, in order, rendered a batch at a time: by up to `workers` processes
+    once PARALLEL_MIN_ENTRIES entries are read, `feeds` read on as they render; else here.
+    Close it when done early: that stops the workers."""
+    feeds = iter(feeds)
+    head = next(_batched(feeds, PARALLEL_MIN_ENTRIES), [])  # read ahead: is the build big?
+    pool = _start(workers) if workers > 1 and _entries(head) >= PARALLEL_MIN_ENTRIES else None
     if pool is None:
-        yield from (render(batch, site) for batch in itertools.chain(first, batches))
+        for batch in _batched(itertools.chain(head, feeds), ENTRIES_PER_BATCH):
+            yield from render(batch, site)
         return
     helpers = _Helpers(pool, site, render)
     pending: deque[tuple[Batch, Future[Rendered]]] = deque()
     try:
-        for batch in itertools.chain(first, batches):
+        for batch in _batched(itertools.chain(head, feeds), ENTRIES_PER_WORKER_BATCH):
             pending.append((batch, helpers.submit(batch)))
             if len(pending) >= AHEAD_PER_WORKER * workers:
-                yield helpers.result(*pending.popleft())
+                yield from helpers.result(*pending.popleft())
         while pending:
-            yield helpers.result(*pending.popleft())
+            yield from helpers.result(*pending.popleft())
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -98,16 +105,19 @@ def _entries(batch: Batch) -> int:
     return sum(len(entries) for _, entries in batch)
 
 
-def _read_ahead(batches: Iterator[Batch], entries: int) -> list[Batch]:
-    """The next batches, until they hold `entries` entries or there are no more."""
-    read: list[Batch] = []
+def _batched(feeds: Iterator[Feed], entries: int) -> Iterator[list[Feed]]:
+    """The feeds in batches of `entries` entries or just over (the last one: what is left),
+    each read from `feeds` only when asked for."""
+    batch: list[Feed] = []
     held = 0
-    for batch in batches:
-        read.append(batch)
-        held += _entries(batch)
+    for feed in feeds:
+        batch.append(feed)
+        held += len(feed[1])
         if held >= entries:
-            break
-    return read
+            yield batch
+            batch, held = [], 0
+    if batch:
+        yield batch
 
 
 def _start(workers: int) -> ProcessPoolExecutor | None:

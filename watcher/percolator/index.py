@@ -350,6 +350,8 @@ class Percolator:
 
     def _matching(self, ctx: ArticleContext, candidates: Postings) -> list[str]:
         decided = self._decided_by(ctx.masked)
+        # A rule its words decided may be tested too (its other branches are candidates): a
+        # redundant call now and then costs less than looking every candidate up in `decided`.
         return sorted(decided.union([name for name, test in candidates.items() if test(ctx)]))
 
     def matching_analyzed(self, analyzed: AnalyzedArticle) -> list[str]:

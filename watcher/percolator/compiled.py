@@ -45,13 +45,21 @@ def compile_test(
     constants: list[Any] = []
     expression = _expression(root, constants, required)
     if unshown := required - shown:
-        expression = f"({_constant(unshown, constants)} <= m[{ALL_FIELDS}] and {expression})"
+        expression = f"({_held(unshown, constants)} and {expression})"
     return _factory(expression, len(constants))(*constants)
 
 
 def _constant(value: object, constants: list[Any]) -> str:
     constants.append(value)
     return f"c{len(constants) - 1}"
+
+
+def _held(words: frozenset[str], constants: list[Any]) -> str:
+    """That the article holds all `words`: one word is looked up as itself, a string most
+    rules share, rather than as a set of one that is the rule's own."""
+    if len(words) == 1:
+        return f"{_constant(next(iter(words)), constants)} in m[{ALL_FIELDS}]"
+    return f"{_constant(words, constants)} <= m[{ALL_FIELDS}]"
 
 
 def _expression(node: Matcher, constants: list[Any], present: frozenset[str]) -> str:
@@ -79,7 +87,7 @@ def _expression(node: Matcher, constants: list[Any], present: frozenset[str]) ->
         return call
     prefixes = sorted({w.key for w in words if w.wildcard})
     unknown = literals - present
-    checks = [f"{_constant(unknown, constants)} <= m[{ALL_FIELDS}]"] if unknown else []
+    checks = [_held(unknown, constants)] if unknown else []
     checks += [f"{_constant(prefix, constants)} in s" for prefix in prefixes]
     return "(" + " and ".join([*checks, call]) + ")"
 

@@ -258,6 +258,25 @@ def test_plain_words_and_not_plain_words_decide_a_rule() -> None:
     }
 
 
+def test_not_plain_words_beside_an_or_of_words_and_other_branches_decide_its_words() -> None:
+    """`(P OR other) AND NOT N`: P's plain words decide with N as their vetoes, and only
+    `other AND NOT N` is left to test, filed under the other branch's words."""
+    percolator = Percolator({"r": compile_query('(Libya OR "Khalifa Haftar") -football')})
+
+    def matching(body: str) -> list[str]:
+        return percolator.matching_analyzed(AnalyzedArticle.from_texts(body=body))
+
+    assert matching("Libya") == ["r"]
+    assert matching("Gen. Khalifa Haftar") == ["r"]
+    assert matching("Libya football") == []
+    assert matching("Khalifa Haftar at the football") == []
+    assert matching("Haftar, Khalifa") == []
+    only_one_word = AnalyzedArticle.from_texts(body="Khalifa Belqasim")
+    assert percolator.candidates(only_one_word) == set()
+    both = AnalyzedArticle.from_texts(body="Libya: Khalifa Haftar")
+    assert [s.text for s in percolator.match_analyzed(both)["r"]] == ["Libya", "Khalifa Haftar"]
+
+
 def test_a_key_with_many_guards_lets_through_only_the_rules_whose_guard_is_present() -> None:
     """A word many conjunctions are indexed under (here the rarest by the frequencies) has
     more guards than are worth meeting one by one: they meet the article's guard words."""

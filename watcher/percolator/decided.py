@@ -8,7 +8,8 @@ words, and one that adds `NOT` plain words (`Libya -football`, `(oil OR gas) AND
 rules are never tested one by one: a `WordIndex` by field mask gives, per article, the
 rules its words decide, and of those the few with NOT words look for them. A rule that
 joins plain words by OR with other branches (`Libya OR "Khalifa Haftar"`) is decided by
-those words the same way, and only its other branches are left to test.
+those words the same way, and only its other branches are left to test, with its NOTs if
+it has them (`(Libya OR "Khalifa Haftar") -football` leaves `"Khalifa Haftar" -football`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from watcher.percolator.match import ALL_FIELDS, MaskedTerms
-from watcher.query.compile import AllOf, AnyOf, Matcher, Negated, TagLeaf, WordLeaf
+from watcher.query.compile import (
+    AllOf,
+    AnyOf,
+    Matcher,
+    Negated,
+    TagLeaf,
+    WordLeaf,
+    required_words,
+)
 
 Pair = tuple[int, str]  # (field mask, folded word)
 
@@ -52,19 +61,25 @@ def _plain_words(node: Matcher) -> list[Pair] | None:
 
 
 def _with_vetoes(root: AllOf) -> Decision | None:
-    """`P AND NOT N1 AND NOT N2 ...`, where P and every N are plain words joined by OR."""
+    """`P AND NOT N1 AND NOT N2 ...`, where every N is plain words joined by OR and P joins
+    plain words by OR, maybe with other branches: those, with the NOTs, are left to test."""
     positive = [child for child in root.children if not isinstance(child, Negated)]
-    words = _plain_words(positive[0]) if len(positive) == 1 else None
-    if words is None:
+    negated = [child for child in root.children if isinstance(child, Negated)]
+    if len(positive) != 1 or isinstance(positive[0], AllOf):
         return None
     vetoes: list[Pair] = []
-    for child in root.children:
-        if isinstance(child, Negated):
-            negated = _plain_words(child.child)
-            if negated is None:
-                return None
-            vetoes.extend(negated)
-    return Decision(tuple(words), tuple(vetoes))
+    for child in negated:
+        words = _plain_words(child.child)
+        if words is None:
+            return None
+        vetoes.extend(words)
+    by_words = decide(positive[0])
+    if not by_words.words:
+        return None
+    if by_words.rest is None:
+        return Decision(by_words.words, tuple(vetoes))
+    rest = (by_words.rest, *negated)
+    return Decision(by_words.words, tuple(vetoes), AllOf(rest, required_words(rest)))
 
 
 def decide(root: Matcher) -> Decision:

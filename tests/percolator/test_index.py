@@ -277,6 +277,28 @@ def test_not_plain_words_beside_an_or_of_words_and_other_branches_decide_its_wor
     assert [s.text for s in percolator.match_analyzed(both)["r"]] == ["Libya", "Khalifa Haftar"]
 
 
+def test_a_rule_needing_one_word_and_one_of_a_few_is_a_candidate_only_with_both() -> None:
+    """`(oil OR gas) AND Libya` is filed under its key with each word of the OR as a guard;
+    a branch of more than four words guards nothing."""
+    rules = {
+        "fuel": compile_query("(oil OR gas) AND Libya"),
+        "many": compile_query("(a1 OR a2 OR a3 OR a4 OR a5) AND Libya"),
+    }
+    frequencies = {"libya": 1, "oil": 500, "gas": 500} | {f"a{i}": 500 for i in range(1, 6)}
+    percolator = Percolator(rules, term_frequencies=frequencies)
+    assert percolator.index_keys("fuel") == percolator.index_keys("many") == {("libya", False)}
+
+    def candidates(body: str) -> set[str]:
+        return percolator.candidates(AnalyzedArticle.from_texts(body=body))
+
+    assert candidates("Libya and its wheat") == {"many"}
+    assert candidates("gas from Libya") == {"fuel", "many"}
+    assert candidates("oil and gas, Libya") == {"fuel", "many"}
+    article = AnalyzedArticle.from_texts(body="Libya's gas, a5")
+    assert percolator.matching_analyzed(article) == ["fuel", "many"]
+    assert [s.text for s in percolator.match_analyzed(article)["fuel"]] == ["Libya", "gas"]
+
+
 def test_a_key_with_many_guards_lets_through_only_the_rules_whose_guard_is_present() -> None:
     """A word many conjunctions are indexed under (here the rarest by the frequencies) has
     more guards than are worth meeting one by one: they meet the article's guard words."""

@@ -5,10 +5,11 @@ which any matching article must contain: a word under itself, a wildcard word un
 literal prefix, a phrase or proximity group under its rarest word, a conjunction under
 its cheapest child only, a disjunction under every branch. A rule indexed under one word
 that needs other words as well also gets a guard, the rarest of those: it becomes a
-candidate only when the article holds both. A rule that can match with none of its words
-(`NOT football`, `a OR NOT b`) is a candidate for every article. A source tag
-(`source_tag:mena`) is a key like a word: the article holds it as a marked term
-(`analysis.tag_term`). Only candidates are evaluated, each by its compiled test
+candidate only when the article holds both. One that needs one of a few words beside its
+key (`(oil OR gas) AND Libya`) is filed with each of them as a guard. A rule that can
+match with none of its words (`NOT football`, `a OR NOT b`) is a candidate for every
+article. A source tag (`source_tag:mena`) is a key like a word: the article holds it as
+a marked term (`analysis.tag_term`). Only candidates are evaluated, each by its compiled test
 (`compiled.py`), except where plain words decide (`decided.py`: `Libya OR Tripoli`,
 `Libya -football`): those rules match by set operations alone, and of a rule that joins
 plain words by OR with other branches only the other branches are indexed and tested.
@@ -108,6 +109,10 @@ def required_keys(node: Matcher, cost: CostFn, negated: bool = False) -> frozens
 
 # A key with more guards than this meets the article's guard words, found once per article.
 _FEW_GUARDS = 32
+# A rule is filed once per guard: a branch of more words than this is no guard.
+_MAX_GUARDS = 4
+# Words one of which an article must hold, beside its key, for a rule to be a candidate.
+Guards = tuple[str, ...]
 
 # Rule name -> its compiled test, which first looks for the words any match must contain
 # that finding the rule did not show (its key and guard): merging postings is one C-level
@@ -197,11 +202,11 @@ class _PrefixIndex:
                 found.update(rules)
 
 
-def _shown(keys: frozenset[Key], guard: str | None) -> frozenset[str]:
+def _shown(keys: frozenset[Key], guards: Guards) -> frozenset[str]:
     """The words an article holds whenever the index finds a rule filed under `keys` (with
-    `guard`): its one word key and its guard (of several keys, any one may be the finder)."""
+    `guards`): its one word key and its one guard (of several, any one may be the finder)."""
     shown = {word for word, is_prefix in keys if not is_prefix} if len(keys) == 1 else set()
-    return frozenset(shown if guard is None else {*shown, guard})
+    return frozenset(shown if len(guards) != 1 else {*shown, *guards})
 
 
 def _wildcard_keys(leaves: Iterable[Leaf | TagLeaf]) -> set[str]:
@@ -269,11 +274,12 @@ class Percolator:
             if keys is None:
                 self._always[name] = compile_test(root, required)
                 continue
-            guard = self._guard(keys, required)
-            test = compile_test(root, required, _shown(keys, guard))
+            guards = self._guard_words(root, keys, required)
+            test = compile_test(root, required, _shown(keys, guards))
             for word, is_prefix in keys:
-                if guard is not None:
-                    guarded.setdefault(word, {}).setdefault(guard, {})[name] = test
+                if guards:
+                    for guard in guards:
+                        guarded.setdefault(word, {}).setdefault(guard, {})[name] = test
                 else:
                     (prefix if is_prefix else exact).setdefault(word, {})[name] = test
         self._exact = exact
@@ -285,16 +291,28 @@ class Percolator:
         self._decided = WordIndex(decided)
         self._vetoable = frozenset(self._vetoes)  # for `&`, which iterates the smaller side
 
-    def _guard(self, keys: frozenset[Key], required: frozenset[str]) -> str | None:
-        """For a rule indexed under one word that needs other words too, the rarest of
-        those: the rule is looked at only when the article holds both."""
+    def _guard_words(self, root: Matcher, keys: frozenset[Key], required: frozenset[str]) -> Guards:
+        """For a rule indexed under one word that needs more, words one of which the article
+        must hold too: the rarest other word the rule needs, or else the words of its AND's
+        cheapest other branch that needs one of a few (`(oil OR gas) AND Libya`). The rule
+        is looked at only when the article holds its key and one of its guards."""
         if len(keys) != 1:
-            return None
+            return ()
         ((word, is_prefix),) = keys
-        others = required - {word}
-        if is_prefix or not others:
-            return None
-        return min(others, key=lambda w: (self._cost((w, False)), w))
+        if is_prefix:
+            return ()
+        if others := required - {word}:
+            return (min(others, key=lambda w: (self._cost((w, False)), w)),)
+        if not isinstance(root, AllOf):
+            return ()
+        options = (required_keys(child, self._cost) for child in root.children)
+        usable = [
+            ks
+            for ks in options
+            if ks and ks != keys and len(ks) <= _MAX_GUARDS and not any(p for _, p in ks)
+        ]
+        best = min(usable, default=(), key=lambda ks: (sum(map(self._cost, ks)), sorted(ks)))
+        return tuple(sorted(guard for guard, _ in best))
 
     def __len__(self) -> int:
         return len(self._rules)

@@ -23,10 +23,11 @@ from collections.abc import Callable, Iterable, Mapping
 
 from watcher.analysis import TAG_MARK, AnalyzedArticle
 from watcher.model import Article, Span
-from watcher.percolator.compiled import Test, compile_test
+from watcher.percolator.compiled import compile_test
 from watcher.percolator.decided import Pair, WordIndex, decide
 from watcher.percolator.match import ArticleContext, Leaf, MaskedTerms
 from watcher.percolator.occurrences import collect_spans, positive_leaves
+from watcher.percolator.prefixes import Postings, PrefixIndex
 from watcher.query.compile import (
     AllOf,
     AnyOf,
@@ -114,11 +115,6 @@ _MAX_GUARDS = 4
 # Words one of which an article must hold, beside its key, for a rule to be a candidate.
 Guards = tuple[str, ...]
 
-# Rule name -> its compiled test, which first looks for the words any match must contain
-# that finding the rule did not show (its key and guard): merging postings is one C-level
-# dict.update, duplicates collapse, and a candidate costs one call.
-Postings = dict[str, Test]
-
 
 def _effort(node: Matcher) -> int:
     """A rough rank of how much evaluating a node costs: words first, groups last."""
@@ -140,66 +136,6 @@ def _intern(node: Matcher, leaves: dict[Leaf | TagLeaf, Leaf | TagLeaf]) -> Matc
         return Negated(_intern(node.child, leaves))
     children = tuple(sorted((_intern(c, leaves) for c in node.children), key=_effort))
     return AllOf(children, node.required) if isinstance(node, AllOf) else AnyOf(children)
-
-
-class _PrefixIndex:
-    """Wildcard prefixes -> rules, and -> the article terms each prefix starts.
-
-    Which prefixes a term starts with is worked out once per distinct term and remembered
-    (a private, bounded memo: matching stays a pure function of rules and article), so an
-    article costs two C-level set operations plus a few lookups per never-seen term.
-    """
-
-    __slots__ = (
-        "_keys",
-        "_lengths",
-        "_matching",
-        "_matching_terms",
-        "_memo",
-        "_memo_limit",
-        "_postings",
-    )
-
-    def __init__(self, postings: dict[str, Postings], keys: Iterable[str], memo_limit: int) -> None:
-        """`postings`: indexed prefix -> its rules; `keys`: every wildcard prefix of a rule."""
-        self._postings = postings
-        self._memo_limit = memo_limit
-        self._keys = frozenset(keys).union(postings)
-        self._lengths = tuple(sorted({len(k) for k in self._keys}))
-        self._memo: dict[str, tuple[str, ...]] = {}
-        self._matching: dict[str, tuple[str, ...]] = {}
-        self._matching_terms: set[str] = set()  # the keys of _matching, for fast `&`
-
-    def _prefixes_of(self, term: str) -> tuple[str, ...]:
-        keys, size = self._keys, len(term)
-        return tuple(p for n in self._lengths if n <= size and (p := term[:n]) in keys)
-
-    def lookup(self, terms: frozenset[str]) -> dict[str, list[str]]:
-        """Known prefix -> the terms it starts, for every prefix some term starts."""
-        if not self._keys:
-            return {}
-        if len(self._memo) > self._memo_limit:
-            self._memo, self._matching, self._matching_terms = {}, {}, set()
-        # Local names: another thread may swap the containers; these stay consistent.
-        memo, matching, matching_terms = self._memo, self._matching, self._matching_terms
-        for term in terms.difference(memo):
-            found = memo[term] = self._prefixes_of(term)
-            if found:
-                matching[term] = found
-                matching_terms.add(term)
-        starts: dict[str, list[str]] = {}
-        for term in terms & matching_terms:
-            for prefix in matching[term]:
-                starts.setdefault(prefix, []).append(term)
-        return starts
-
-    def add_candidates(self, starts: Mapping[str, list[str]], found: Postings) -> None:
-        """Add the rules of every indexed prefix in `starts` to `found`."""
-        postings = self._postings
-        for prefix in starts:
-            rules = postings.get(prefix)
-            if rules is not None:
-                found.update(rules)
 
 
 def _shown(keys: frozenset[Key], guards: Guards) -> frozenset[str]:
@@ -287,7 +223,7 @@ class Percolator:
         self._guarded = {key: (frozenset(by), by) for key, by in guarded.items()}
         self._guarded_keys = frozenset(guarded)
         self._guards = frozenset().union(*guarded.values())  # every guard word
-        self._prefix = _PrefixIndex(prefix, _wildcard_keys(leaves), prefix_memo_limit)
+        self._prefix = PrefixIndex(prefix, _wildcard_keys(leaves), prefix_memo_limit)
         self._decided = WordIndex(decided)
         self._vetoable = frozenset(self._vetoes)  # for `&`, which iterates the smaller side
 

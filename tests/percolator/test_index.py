@@ -299,6 +299,25 @@ def test_a_rule_needing_one_word_and_one_of_a_few_is_a_candidate_only_with_both(
     assert [s.text for s in percolator.match_analyzed(article)["fuel"]] == ["Libya", "gas"]
 
 
+def test_a_rule_needing_a_word_and_a_prefix_is_a_candidate_only_with_both() -> None:
+    """`Libya AND (Tripoli* OR Misrat*)`, filed under `libya`, is guarded by its prefixes: an
+    article must also hold a term that starts with one of them."""
+    percolator = Percolator(
+        {"r": compile_query("Libya AND (Tripoli* OR Misrat*)")}, term_frequencies={"libya": 1}
+    )
+    assert percolator.index_keys("r") == {("libya", False)}
+
+    def candidates(body: str) -> set[str]:
+        return percolator.candidates(AnalyzedArticle.from_texts(body=body))
+
+    assert candidates("Libya and Benghazi") == set()
+    assert candidates("Tripolitania, Misrata") == set()
+    assert candidates("Libya and Tripolitania") == {"r"}
+    article = AnalyzedArticle.from_texts(body="Libya: Misratan forces")
+    assert percolator.matching_analyzed(article) == ["r"]
+    assert [s.text for s in percolator.match_analyzed(article)["r"]] == ["Libya", "Misratan"]
+
+
 def test_a_key_with_many_guards_lets_through_only_the_rules_whose_guard_is_present() -> None:
     """A word many conjunctions are indexed under (here the rarest by the frequencies) has
     more guards than are worth meeting one by one: they meet the article's guard words."""

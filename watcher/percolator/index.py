@@ -5,8 +5,9 @@ which any matching article must contain: a word under itself, a wildcard word un
 literal prefix, a phrase or proximity group under its rarest word, a conjunction under
 its cheapest child only, a disjunction under every branch. A rule indexed under one word
 that needs other words as well also gets a guard, the rarest of those: it becomes a
-candidate only when the article holds both. One that needs one of a few words beside its
-key (`(oil OR gas) AND Libya`) is filed with each of them as a guard. A rule that can
+candidate only when the article holds both. One that needs one of a few words or
+prefixes beside its key (`(oil OR gas) AND Libya`, `Libya AND Tripoli*`) is filed with
+each of them as a guard. A rule that can
 match with none of its words (`NOT football`, `a OR NOT b`) is a candidate for every
 article. A source tag (`source_tag:mena`) is a key like a word: the article holds it as
 a marked term (`analysis.tag_term`). Only candidates are evaluated, each by its compiled test
@@ -112,8 +113,8 @@ def required_keys(node: Matcher, cost: CostFn, negated: bool = False) -> frozens
 _FEW_GUARDS = 32
 # A rule is filed once per guard: a branch of more words than this is no guard.
 _MAX_GUARDS = 4
-# Words one of which an article must hold, beside its key, for a rule to be a candidate.
-Guards = tuple[str, ...]
+# Keys one of which an article must hold, beside its key, for a rule to be a candidate.
+Guards = tuple[Key, ...]
 
 
 def _effort(node: Matcher) -> int:
@@ -140,9 +141,11 @@ def _intern(node: Matcher, leaves: dict[Leaf | TagLeaf, Leaf | TagLeaf]) -> Matc
 
 def _shown(keys: frozenset[Key], guards: Guards) -> frozenset[str]:
     """The words an article holds whenever the index finds a rule filed under `keys` (with
-    `guards`): its one word key and its one guard (of several, any one may be the finder)."""
-    shown = {word for word, is_prefix in keys if not is_prefix} if len(keys) == 1 else set()
-    return frozenset(shown if len(guards) != 1 else {*shown, *guards})
+    `guards`): its one key and its one guard, if words (of several, any one may be the finder)."""
+    if len(keys) != 1:
+        return frozenset()
+    shown = [*keys, *guards] if len(guards) == 1 else keys
+    return frozenset(word for word, is_prefix in shown if not is_prefix)
 
 
 def _wildcard_keys(leaves: Iterable[Leaf | TagLeaf]) -> set[str]:
@@ -168,6 +171,8 @@ class Percolator:
         "_guards",
         "_leaves",
         "_prefix",
+        "_prefix_guarded",
+        "_prefix_guarded_keys",
         "_rules",
         "_vetoable",
         "_vetoes",
@@ -191,6 +196,7 @@ class Percolator:
         leaves: dict[Leaf | TagLeaf, Leaf | TagLeaf] = {}
         exact: dict[str, Postings] = {}
         guarded: dict[str, dict[str, Postings]] = {}
+        prefix_guarded: dict[str, dict[str, Postings]] = {}
         prefix: dict[str, Postings] = {}
         decided: list[tuple[Pair, str]] = []
         self._vetoes: dict[str, tuple[Pair, ...]] = {}  # rule -> its NOT words
@@ -210,12 +216,13 @@ class Percolator:
             if keys is None:
                 self._always[name] = compile_test(root, required)
                 continue
-            guards = self._guard_words(root, keys, required)
+            guards = self._guards_for(root, keys, required)
             test = compile_test(root, required, _shown(keys, guards))
             for word, is_prefix in keys:
                 if guards:
-                    for guard in guards:
-                        guarded.setdefault(word, {}).setdefault(guard, {})[name] = test
+                    for guard, by_prefix in guards:
+                        by = prefix_guarded if by_prefix else guarded
+                        by.setdefault(word, {}).setdefault(guard, {})[name] = test
                 else:
                     (prefix if is_prefix else exact).setdefault(word, {})[name] = test
         self._exact = exact
@@ -223,32 +230,30 @@ class Percolator:
         self._guarded = {key: (frozenset(by), by) for key, by in guarded.items()}
         self._guarded_keys = frozenset(guarded)
         self._guards = frozenset().union(*guarded.values())  # every guard word
+        self._prefix_guarded = {key: (frozenset(by), by) for key, by in prefix_guarded.items()}
+        self._prefix_guarded_keys = frozenset(prefix_guarded)
         self._prefix = PrefixIndex(prefix, _wildcard_keys(leaves), prefix_memo_limit)
         self._decided = WordIndex(decided)
         self._vetoable = frozenset(self._vetoes)  # for `&`, which iterates the smaller side
 
-    def _guard_words(self, root: Matcher, keys: frozenset[Key], required: frozenset[str]) -> Guards:
-        """For a rule indexed under one word that needs more, words one of which the article
-        must hold too: the rarest other word the rule needs, or else the words of its AND's
-        cheapest other branch that needs one of a few (`(oil OR gas) AND Libya`). The rule
-        is looked at only when the article holds its key and one of its guards."""
+    def _guards_for(self, root: Matcher, keys: frozenset[Key], required: frozenset[str]) -> Guards:
+        """For a rule indexed under one word that needs more, keys one of which the article
+        must hold too: the rarest other word the rule needs, or else the keys of its AND's
+        cheapest other branch that needs one of a few (`(oil OR gas) AND Libya`, `Libya AND
+        Tripoli*`). The rule is looked at only when the article holds its key and a guard."""
         if len(keys) != 1:
             return ()
         ((word, is_prefix),) = keys
         if is_prefix:
             return ()
         if others := required - {word}:
-            return (min(others, key=lambda w: (self._cost((w, False)), w)),)
+            return ((min(others, key=lambda w: (self._cost((w, False)), w)), False),)
         if not isinstance(root, AllOf):
             return ()
         options = (required_keys(child, self._cost) for child in root.children)
-        usable = [
-            ks
-            for ks in options
-            if ks and ks != keys and len(ks) <= _MAX_GUARDS and not any(p for _, p in ks)
-        ]
+        usable = [ks for ks in options if ks and ks != keys and len(ks) <= _MAX_GUARDS]
         best = min(usable, default=(), key=lambda ks: (sum(map(self._cost, ks)), sorted(ks)))
-        return tuple(sorted(guard for guard, _ in best))
+        return tuple(sorted(best))
 
     def __len__(self) -> int:
         return len(self._rules)
@@ -284,6 +289,12 @@ class Percolator:
                 met = guards & terms  # (a set intersection iterates the smaller set)
             for guard in met:
                 found.update(by_guard[guard])
+        if prefix_keys := terms & self._prefix_guarded_keys:
+            started = frozenset(starts)  # the prefixes the article's terms start with
+            for term in prefix_keys:
+                prefixes, by_prefix = self._prefix_guarded[term]
+                for prefix in prefixes & started:
+                    found.update(by_prefix[prefix])
         self._prefix.add_candidates(starts, found)
         return found
 

@@ -318,6 +318,23 @@ def test_a_rule_needing_a_word_and_a_prefix_is_a_candidate_only_with_both() -> N
     assert [s.text for s in percolator.match_analyzed(article)["r"]] == ["Libya", "Misratan"]
 
 
+def test_many_rules_decided_by_their_words_are_vetoed_as_few_are() -> None:
+    """Past a few decided rules an article's NOT words veto them in one pass, each rule
+    still only by its own NOT words in their fields."""
+    rules = {f"r{i:02d}": compile_query(f"Libya -title:w{i} -w{i + 100}") for i in range(40)}
+    percolator = Percolator(rules | {"plain": compile_query("Libya")})
+
+    def matching(**texts: str) -> list[str]:
+        return percolator.matching_analyzed(AnalyzedArticle.from_texts(**texts))
+
+    def all_but(*vetoed: str) -> list[str]:
+        return sorted({*rules, "plain"} - set(vetoed))
+
+    assert matching(title="Libya w3", body="w105") == all_but("r03", "r05")
+    assert matching(title="Libya", body="w3 w140") == all_but()
+    assert matching(title="w1", body="Libya w139") == all_but("r01", "r39")
+
+
 def test_a_key_with_many_guards_lets_through_only_the_rules_whose_guard_is_present() -> None:
     """A word many conjunctions are indexed under (here the rarest by the frequencies) has
     more guards than are worth meeting one by one: they meet the article's guard words."""

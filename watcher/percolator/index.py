@@ -111,6 +111,9 @@ def required_keys(node: Matcher, cost: CostFn, negated: bool = False) -> frozens
 
 # A key with more guards than this meets the article's guard words, found once per article.
 _FEW_GUARDS = 32
+# Of more rules decided by their words than this, those an article's words veto are found
+# in one pass over its words rather than rule by rule.
+_FEW_DECIDED = 16
 # A rule is filed once per guard: a branch of more words than this is no guard.
 _MAX_GUARDS = 4
 # Keys one of which an article must hold, beside its key, for a rule to be a candidate.
@@ -175,6 +178,7 @@ class Percolator:
         "_prefix_guarded_keys",
         "_rules",
         "_vetoable",
+        "_vetoed",
         "_vetoes",
     )
 
@@ -235,6 +239,9 @@ class Percolator:
         self._prefix = PrefixIndex(prefix, _wildcard_keys(leaves), prefix_memo_limit)
         self._decided = WordIndex(decided)
         self._vetoable = frozenset(self._vetoes)  # for `&`, which iterates the smaller side
+        self._vetoed = WordIndex(
+            (pair, name) for name, vetoes in self._vetoes.items() for pair in vetoes
+        )
 
     def _guards_for(self, root: Matcher, keys: frozenset[Key], required: frozenset[str]) -> Guards:
         """For a rule indexed under one word that needs more, keys one of which the article
@@ -306,7 +313,10 @@ class Percolator:
     def _decided_by(self, masked: MaskedTerms) -> set[str]:
         """The rules the article's words decide (`decided.py`): they match."""
         found = self._decided.names(masked)
-        for name in found & self._vetoable:  # few of them: each checks its own NOT words
+        if len(found) > _FEW_DECIDED:  # many: drop every rule an article word vetoes at once
+            found -= self._vetoed.names(masked)
+            return found
+        for name in found & self._vetoable:  # few: each checks its own NOT words
             for mask, word in self._vetoes[name]:
                 if word in masked[mask]:
                     found.discard(name)

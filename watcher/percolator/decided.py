@@ -6,10 +6,11 @@ So a rule of plain words joined by OR matches exactly when the article holds one
 words, and one that adds `NOT` plain words (`Libya -football`, `(oil OR gas) AND NOT
 (Iran OR Iraq)`) when the article holds one of the first and none of the others. Such
 rules are never tested one by one: a `WordIndex` by field mask gives, per article, the
-rules its words decide, and of those the few with NOT words look for them. A rule that
-joins plain words by OR with other branches (`Libya OR "Khalifa Haftar"`) is decided by
-those words the same way, and only its other branches are left to test, with its NOTs if
-it has them (`(Libya OR "Khalifa Haftar") -football` leaves `"Khalifa Haftar" -football`).
+rules its words decide, and those with NOT words look for them (when many, another index
+of the NOT words finds every vetoed rule at once). A rule that joins plain words by OR
+with other branches (`Libya OR "Khalifa Haftar"`) is decided by those words the same way,
+and only its other branches are left to test, with its NOTs if it has them (`(Libya OR
+"Khalifa Haftar") -football` leaves `"Khalifa Haftar" -football`).
 """
 
 from __future__ import annotations

@@ -7,15 +7,14 @@ its cheapest child only, a disjunction under every branch. A rule indexed under 
 that needs other words as well also gets a guard, the rarest of those: it becomes a
 candidate only when the article holds both. One that needs one of a few words or
 prefixes beside its key (`(oil OR gas) AND Libya`, `Libya AND Tripoli*`) is filed with
-each of them as a guard. A rule that can
-match with none of its words (`NOT football`, `a OR NOT b`) is a candidate for every
-article. A source tag (`source_tag:mena`) is a key like a word: the article holds it as
-a marked term (`analysis.tag_term`). Only candidates are evaluated, each by its compiled test
-(`compiled.py`), except where plain words decide (`decided.py`: `Libya OR Tripoli`,
-`Libya -football`): those rules match by set operations alone, and of a rule that joins
-plain words by OR with other branches only the other branches are indexed and tested.
-`matching` stops there: a scan needs only which rules matched; `match` also finds the
-spans to highlight.
+each of them as a guard. A rule that can match with none of its words (`NOT football`,
+`a OR NOT b`) is a candidate for every article. A source tag (`source_tag:mena`) is a
+key like a word: the article holds it as a marked term (`analysis.tag_term`). Only
+candidates are evaluated, each by its compiled test (`compiled.py`), except where plain
+words decide (`decided.py`: `Libya OR Tripoli`, `Libya -football`): those rules match
+by set operations alone, and of a rule that joins plain words by OR with other branches
+only the other branches are indexed and tested. `matching` stops there: a scan needs
+only which rules matched; `match` also finds the spans to highlight.
 """
 
 from __future__ import annotations

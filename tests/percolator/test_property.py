@@ -6,6 +6,8 @@ idempotent (a token analyzes to itself).
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,7 +16,7 @@ from reference import Reference
 
 from watcher.analysis import AnalyzedArticle, analyze
 from watcher.model import TEXT_FIELDS, Field
-from watcher.percolator import Percolator
+from watcher.percolator import Percolator, index
 from watcher.percolator.spans import RuleQuery, Texts, spans_of, spans_of_each
 from watcher.query import compile_node, compile_query, parse_query, render
 from watcher.query.nodes import Near, Node, Not, Phrase, Tag, Term, conj, disj
@@ -89,6 +91,55 @@ def test_percolator_agrees_with_reference(
         assert got == expected
         # What a scan asks (names only) is what the spans were found for.
         assert percolator.matching_analyzed(analyzed) == sorted(expected)
+
+
+# `P AND NOT N`, with P and N plain words or ORs of them (or P beside one other leaf): the
+# rules decided by their words, within the reach of articles made of the same words.
+plain_words = st.lists(st.builds(Term, st.sampled_from(WORDS), field), min_size=1, max_size=3)
+
+
+def _or_beside(words: list[Node], other: Node) -> Node:
+    return disj([*words, other])
+
+
+def _and_not(positive: Node, negatives: list[list[Node]]) -> Node:
+    return conj([positive, *(Not(disj(words)) for words in negatives)])
+
+
+positive = st.one_of(plain_words.map(disj), st.builds(_or_beside, plain_words, leaf))
+vetoed = st.builds(_and_not, positive, st.lists(plain_words, min_size=1, max_size=2))
+mixed_rules = st.lists(
+    st.tuples(st.one_of(queries, vetoed), rule_fields, st.booleans()), min_size=1, max_size=12
+)
+word_articles = st.fixed_dictionaries(
+    dict.fromkeys(TEXT_FIELDS, st.lists(st.sampled_from(WORDS), max_size=4).map(" ".join))
+)
+
+
+@pytest.mark.parametrize("few", [0, 10_000], ids=["one-pass", "rule-by-rule"])
+@settings(SETTINGS, max_examples=200)
+@given(rules=mixed_rules, doc=st.tuples(word_articles, source_tags))
+def test_percolator_agrees_with_reference_either_side_of_its_few_thresholds(
+    few: int,
+    rules: list[tuple[Node, tuple[Field, ...], bool]],
+    doc: tuple[dict[str, str], tuple[str, ...]],
+) -> None:
+    """Past a few, the index takes other paths: the vetoes of many decided rules are found
+    in one pass, a key's many guards meet the article's guard words. Both agree."""
+    texts, tags = doc
+    compiled = {
+        f"r{i:02d}": compile_node(node, fields=fields, case_sensitive=cs)
+        for i, (node, fields, cs) in enumerate(rules)
+    }
+    expected = [
+        f"r{i:02d}"
+        for i, (node, fields, cs) in enumerate(rules)
+        if Reference(node, fields=fields, case_sensitive=cs).match(texts, tags) is not None
+    ]
+    with mock.patch.multiple(index, _FEW_DECIDED=few, _FEW_GUARDS=few):
+        percolator = Percolator(compiled)
+        analyzed = AnalyzedArticle.from_texts(**texts, source_tags=tags)
+        assert percolator.matching_analyzed(analyzed) == expected
 
 
 @SETTINGS

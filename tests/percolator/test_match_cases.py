@@ -382,3 +382,17 @@ def test_many_rules_at_once() -> None:
         body="The Wagner Group backs Haftar, the US ambassador said.",
     )
     assert sorted(Percolator(rules).match_analyzed(article)) == ["libya", "raids", "us", "wagner"]
+
+
+def test_proximity_pairs_past_the_first_words_a_field_was_asked_for() -> None:
+    """A field scans its tokens for the first few words asked of it, then maps every
+    term's positions at once: pairs found either way are the same."""
+    body = " ".join(f"w{i} " + "x " * (i % 3) + f"p{i}" for i in range(12))
+    rules = {f"r{i:02d}": compile_query(f'"w{i} p{i}"~1') for i in range(12)}
+    rules |= {f"s{i:02d}": compile_query(f'"p{i} w{i}"~1') for i in range(12)}
+    found = Percolator(rules).matching_analyzed(AnalyzedArticle.from_texts(body=body))
+    near = [i for i in range(12) if i % 3 != 2]  # at most one token between the two
+    assert found == [f"r{i:02d}" for i in near] + [f"s{i:02d}" for i in near]
+    for name, query in rules.items():
+        alone = Percolator({name: query}).matching_analyzed(AnalyzedArticle.from_texts(body=body))
+        assert alone == ([name] if name in found else [])

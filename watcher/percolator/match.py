@@ -327,19 +327,16 @@ def _pair_check(first: str, second: str, slop: int, case_sensitive: bool) -> Fie
 
     def near(field: AnalyzedField, ctx: ArticleContext) -> bool:
         """Whether `second` is among the `reach` tokens on either side of an occurrence of
-        `first`: `list.index` finds each occurrence and `in` looks at a slice, both in C."""
+        `first`: the field finds `first` (by a scan in C while few words were asked of it,
+        then from its map of every term's positions) and `in` looks at a slice, in C."""
         terms = field.set_for(case_sensitive)
         if first not in terms or second not in terms:
             return False
         tokens = field.terms_for(case_sensitive)
-        position = -1
-        try:
-            while True:
-                position = tokens.index(first, position + 1)
-                if second in tokens[max(position - reach, 0) : position + reach + 1]:
-                    return True
-        except ValueError:
-            return False
+        for position in field.positions_of(first, case_sensitive):
+            if second in tokens[max(position - reach, 0) : position + reach + 1]:
+                return True
+        return False
 
     return near
 

@@ -35,7 +35,8 @@ Pair = tuple[int, str]  # (field mask, folded word)
 @dataclass(frozen=True, slots=True)
 class Decision:
     """How a rule is decided: it matches if the article holds one of `words` and none of
-    `vetoes`; holding none of `words`, the `rest` decides (None: then it does not match)."""
+    `vetoes`, or else if `rest` matches (None: nothing else matches). `rest` is tested on
+    its own, so it carries its own NOTs."""
 
     words: tuple[Pair, ...] = ()
     vetoes: tuple[Pair, ...] = ()

@@ -6,8 +6,9 @@ import pytest
 
 from watcher.analysis import AnalyzedArticle
 from watcher.percolator import Percolator
-from watcher.percolator.compiled import _factory
+from watcher.percolator.compiled import Calls, _factory, compile_test
 from watcher.percolator.index import heuristic_cost, required_keys
+from watcher.percolator.match import ArticleContext
 from watcher.query import compile_query
 
 
@@ -347,3 +348,15 @@ def test_a_key_with_many_guards_lets_through_only_the_rules_whose_guard_is_prese
     assert percolator.matching_analyzed(article) == ["r12", "r7"]
     assert percolator.candidates(AnalyzedArticle.from_texts(body="libya7 libya12")) == set()
     assert percolator.candidates(AnalyzedArticle.from_texts(body="Zarzis libya")) == set()
+
+
+def test_rules_holding_one_leaf_share_its_evaluator() -> None:
+    """The Percolator compiles every rule with one `calls`: a phrase or wildcard that many
+    rules hold is evaluated by one shared call, not one per rule."""
+    calls: Calls = {}
+    queries = ['"Khalifa Haftar" AND Libya', '"Khalifa Haftar" OR Tripoli', "Haft?r", "Haft?r x"]
+    tests = [compile_test(compile_query(query).root, calls=calls) for query in queries]
+    assert len(calls) == 2
+    article = AnalyzedArticle.from_texts(body="Libya: Khalifa Haftar")
+    ctx = ArticleContext(article, {"haft": ["haftar"]})
+    assert [test(ctx) for test in tests] == [True, True, True, False]

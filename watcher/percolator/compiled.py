@@ -31,19 +31,25 @@ from watcher.percolator.match import (
 from watcher.query.compile import AllOf, AnyOf, Matcher, Negated, PhraseLeaf, TagLeaf, WordLeaf
 
 Test = Callable[[ArticleContext], bool]
+# A leaf -> its evaluator, shared by the rules that hold that leaf object.
+Calls = dict[WordLeaf | PhraseLeaf, Test]
 
 
 def compile_test(
-    root: Matcher, required: frozenset[str] = frozenset(), shown: frozenset[str] = frozenset()
+    root: Matcher,
+    required: frozenset[str] = frozenset(),
+    shown: frozenset[str] = frozenset(),
+    calls: Calls | None = None,
 ) -> Test:
     """The function telling whether `root` matches an article: `test(ctx)`, where `ctx` was
     made by the Percolator holding `root` (its `starts` list the article's terms under
     every wildcard prefix of the percolator's rules). It first looks for the `required`
     words (those any match holds) among all the article's terms, but for those the caller
     has `shown` the article holds: one C-level test that rules most candidates out. Past
-    it, no leaf looks for a required word among the article's terms again."""
+    it, no leaf looks for a required word among the article's terms again. `calls` keeps
+    each leaf's evaluator, so that the rules holding one leaf object share one."""
     constants: list[Any] = []
-    expression = _expression(root, constants, required)
+    expression = _expression(root, constants, required, {} if calls is None else calls)
     if unshown := required - shown:
         expression = f"({_held(unshown, constants)} and {expression})"
     return _factory(expression, len(constants))(*constants)
@@ -62,13 +68,13 @@ def _held(words: frozenset[str], constants: list[Any]) -> str:
     return f"{_constant(words, constants)} <= m[{ALL_FIELDS}]"
 
 
-def _expression(node: Matcher, constants: list[Any], present: frozenset[str]) -> str:
+def _expression(node: Matcher, constants: list[Any], present: frozenset[str], calls: Calls) -> str:
     """`node` as an expression; `present`: words the article is known to hold by then."""
     if isinstance(node, Negated):
-        return f"not {_expression(node.child, constants, present)}"
+        return f"not {_expression(node.child, constants, present, calls)}"
     if isinstance(node, AllOf | AnyOf):
         joint = " and " if isinstance(node, AllOf) else " or "
-        children = (_expression(child, constants, present) for child in node.children)
+        children = (_expression(child, constants, present, calls) for child in node.children)
         return "(" + joint.join(children) + ")"
     if isinstance(node, TagLeaf):
         return _tag_expression(node, constants)
@@ -78,11 +84,7 @@ def _expression(node: Matcher, constants: list[Any], present: frozenset[str]) ->
     # article, or no article term starting with the wildcard's prefix.
     words = (node.word,) if isinstance(node, WordLeaf) else node.words
     literals = frozenset(() if node.case_sensitive else (w.key for w in words if not w.wildcard))
-    if isinstance(node, PhraseLeaf):  # (and the same literals field by field)
-        bound = partial(group_found, node, group_check(node), literals)
-    else:
-        bound = partial(word_in, node)
-    call = f"{_constant(bound, constants)}(ctx)"
+    call = f"{_constant(_leaf_call(node, literals, calls), constants)}(ctx)"
     if node.case_sensitive:
         return call
     prefixes = sorted({w.key for w in words if w.wildcard})
@@ -90,6 +92,19 @@ def _expression(node: Matcher, constants: list[Any], present: frozenset[str]) ->
     checks = [_held(unknown, constants)] if unknown else []
     checks += [f"{_constant(prefix, constants)} in s" for prefix in prefixes]
     return "(" + " and ".join([*checks, call]) + ")"
+
+
+def _leaf_call(node: WordLeaf | PhraseLeaf, literals: frozenset[str], calls: Calls) -> Test:
+    """The leaf's evaluator, made once per leaf object: a rule reaches a shared one (at
+    100,000 rules each object of a rule's own is a likely cache miss)."""
+    found = calls.get(node)
+    if found is None:
+        if isinstance(node, PhraseLeaf):  # (and the same literals field by field)
+            found = partial(group_found, node, group_check(node), literals)
+        else:
+            found = partial(word_in, node)
+        calls[node] = found
+    return found
 
 
 def _word_lookup(node: WordLeaf, constants: list[Any]) -> str | None:

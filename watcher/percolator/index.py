@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 from watcher.analysis import TAG_MARK, AnalyzedArticle
 from watcher.model import Article, Span
-from watcher.percolator.compiled import compile_test
+from watcher.percolator.compiled import Calls, compile_test
 from watcher.percolator.decided import Pair, WordIndex, decide
 from watcher.percolator.match import ArticleContext, Leaf, MaskedTerms
 from watcher.percolator.occurrences import collect_spans, positive_leaves
@@ -202,6 +202,7 @@ class Percolator:
         prefix_guarded: dict[str, dict[str, Postings]] = {}
         prefix: dict[str, Postings] = {}
         decided: list[tuple[Pair, str]] = []
+        calls: Calls = {}  # one evaluator per leaf, for all the rules holding it
         self._vetoes: dict[str, tuple[Pair, ...]] = {}  # rule -> its NOT words
         self._always: Postings = {}
         for name, query in self._rules.items():
@@ -217,10 +218,10 @@ class Percolator:
             required = required_words((root,))
             keys = required_keys(root, self._cost)
             if keys is None:
-                self._always[name] = compile_test(root, required)
+                self._always[name] = compile_test(root, required, calls=calls)
                 continue
             guards = self._guards_for(root, keys, required)
-            test = compile_test(root, required, _shown(keys, guards))
+            test = compile_test(root, required, _shown(keys, guards), calls)
             for word, is_prefix in keys:
                 if guards:
                     for guard, by_prefix in guards:

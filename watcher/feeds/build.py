@@ -182,8 +182,9 @@ def _build(
     tell = progress or no_progress
     with sessions() as session:
         read = _feeds_read(session, chosen, feeds.max_entries)
-        with closing(rendered(read, site, worker_count(workers))) as results:  # a failed
-            for done, (spec, files) in enumerate(results, start=1):  # write stops the workers
+        # `closing`: a write that fails stops the workers too.
+        with closing(rendered(read, site, worker_count(workers))) as results:
+            for done, (spec, files) in enumerate(results, start=1):
                 for suffix, data in files.items():
                     _write(feeds, f"{spec.stem}{suffix}", data, report)
                 tell(done, len(chosen))

@@ -31,6 +31,10 @@ from watcher.percolator.match import (
 from watcher.query.compile import AllOf, AnyOf, Matcher, Negated, PhraseLeaf, TagLeaf, WordLeaf
 
 Test = Callable[[ArticleContext], bool]
+# Rule name -> its compiled test, which first looks for the words any match must contain
+# that finding the rule did not show (its key and guard): merging postings is one C-level
+# dict.update, duplicates collapse, and a candidate costs one call.
+Postings = dict[str, Test]
 # A leaf -> its evaluator, shared by the rules that hold that leaf object.
 Calls = dict[WordLeaf | PhraseLeaf, Test]
 

@@ -23,11 +23,11 @@ from collections.abc import Callable, Iterable, Mapping
 
 from watcher.analysis import TAG_MARK, AnalyzedArticle
 from watcher.model import Article, Span
-from watcher.percolator.compiled import Calls, compile_test
+from watcher.percolator.compiled import Calls, Postings, compile_test
 from watcher.percolator.decided import Pair, WordIndex, decide
 from watcher.percolator.match import ArticleContext, Leaf, MaskedTerms
 from watcher.percolator.occurrences import collect_spans, positive_leaves
-from watcher.percolator.prefixes import Postings, PrefixIndex
+from watcher.percolator.prefixes import PrefixIndex
 from watcher.query.compile import (
     AllOf,
     AnyOf,
@@ -150,6 +150,14 @@ def _shown(keys: frozenset[Key], guards: Guards) -> frozenset[str]:
     return frozenset(word for word, is_prefix in shown if not is_prefix)
 
 
+GuardIndex = dict[str, tuple[frozenset[str], dict[str, Postings]]]
+
+
+def _guard_index(filed: dict[str, dict[str, Postings]]) -> tuple[GuardIndex, frozenset[str]]:
+    """Key -> (its guards, guard -> rules), and the keys (for `&` with an article's terms)."""
+    return {key: (frozenset(by), by) for key, by in filed.items()}, frozenset(filed)
+
+
 def _wildcard_keys(leaves: Iterable[Leaf | TagLeaf]) -> set[str]:
     words = (
         w
@@ -231,11 +239,11 @@ class Percolator:
                     (prefix if is_prefix else exact).setdefault(word, {})[name] = test
         self._exact = exact
         self._exact_keys = frozenset(exact)
-        self._guarded = {key: (frozenset(by), by) for key, by in guarded.items()}
-        self._guarded_keys = frozenset(guarded)
+        # Word guards are met among the article's terms, prefix guards among the prefixes its
+        # terms start with: two indexes, each met by one set intersection per key.
+        self._guarded, self._guarded_keys = _guard_index(guarded)
         self._guards = frozenset().union(*guarded.values())  # every guard word
-        self._prefix_guarded = {key: (frozenset(by), by) for key, by in prefix_guarded.items()}
-        self._prefix_guarded_keys = frozenset(prefix_guarded)
+        self._prefix_guarded, self._prefix_guarded_keys = _guard_index(prefix_guarded)
         self._prefix = PrefixIndex(prefix, _wildcard_keys(leaves), prefix_memo_limit)
         self._decided = WordIndex(decided)
         self._vetoable = frozenset(self._vetoes)  # for `&`, which iterates the smaller side

@@ -10,12 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from watcher.percolator.compiled import Test
-
-# Rule name -> its compiled test, which first looks for the words any match must contain
-# that finding the rule did not show (its key and guard): merging postings is one C-level
-# dict.update, duplicates collapse, and a candidate costs one call.
-Postings = dict[str, Test]
+from watcher.percolator.compiled import Postings
 
 
 class PrefixIndex:

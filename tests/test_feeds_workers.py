@@ -25,7 +25,8 @@ from web.desk import T0, Desk
 
 from watcher.feeds import build_all, build_since, workers
 from watcher.feeds.build import FeedsWriteError
-from watcher.feeds.workers import rendered, worker_count
+from watcher.feeds.workers import rendered
+from watcher.processes import worker_count
 
 # Five feeds of 3 entries each (stand-ins: the renderers below read names).
 FEEDS = [(name, [1, 2, 3]) for name in "abcde"]
@@ -132,7 +133,7 @@ def test_a_pool_that_cannot_start_renders_here(
     def no_processes(*args: object, **kwargs: object) -> None:
         raise OSError(38, "Function not implemented")
 
-    monkeypatch.setattr("watcher.feeds.workers.ProcessPoolExecutor", no_processes)
+    monkeypatch.setattr("concurrent.futures.ProcessPoolExecutor", no_processes)
     pids, logged = _render_all(_rendered_where, caplog)
     assert pids == {os.getpid()}
     assert logged == [

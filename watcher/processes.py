@@ -1,10 +1,22 @@
-"""Whether a process of this host still runs: how what a process killed with -9 left behind
-(a digest's claim, a half-delivered file in a Maildir's `tmp/`), named by its pid, is told
-from the work of one still running."""
+"""Processes: whether one of this host still runs, and the worker processes that put a
+second core to work (a big scan's reading, a big feed build's rendering).
+
+`pid_alive` tells what a process killed with -9 left behind (a digest's claim, a
+half-delivered file in a Maildir's `tmp/`), named by its pid, from the work of one still
+running. Workers are spawned, never forked: the daemon runs threads, and a fork would copy
+their locks mid-use. A worker whose parent dies (`kill -9`, which leaves it no time to stop
+its pool) exits too, instead of waiting forever for work.
+"""
 
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
+MAX_WORKERS = 4
 
 
 def pid_alive(pid: int) -> bool:
@@ -18,3 +30,44 @@ def pid_alive(pid: int) -> bool:
     except PermissionError:
         return True  # it exists, under another user
     return True
+
+
+def worker_count(requested: int | None = None) -> int:
+    """How many worker processes may help: `requested` if given (1: none, all is done in
+    this process), else one per core (at most MAX_WORKERS)."""
+    return max(1, requested) if requested is not None else min(MAX_WORKERS, usable_cores())
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity, where the system has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def start_workers(workers: int) -> ProcessPoolExecutor:
+    """A pool of up to `workers` spawned processes that exit with this one; OSError,
+    ImportError or NotImplementedError where processes cannot start. (Imported here: the
+    commands that only ask `pid_alive` need not load multiprocessing.)"""
+    import multiprocessing  # noqa: PLC0415
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_exit_with_parent)
+
+
+def _exit_with_parent() -> None:
+    """In a worker: exit as soon as the parent process is gone."""
+    import multiprocessing  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_when_ready, args=(parent.sentinel,), daemon=True).start()
+
+
+def _exit_when_ready(sentinel: int) -> None:
+    from multiprocessing.connection import wait  # noqa: PLC0415
+
+    wait([sentinel])  # ready when the parent process has ended, however it ended
+    os._exit(1)

@@ -33,9 +33,10 @@ from watcher.feeds.files import (
 )
 from watcher.feeds.plan import OPML_NAME, FeedSpec, Site, plan_feeds, site_of, touched
 from watcher.feeds.render import render_opml
-from watcher.feeds.workers import rendered, worker_count
+from watcher.feeds.workers import rendered
 from watcher.metrics import Metrics
 from watcher.model import Progress, no_progress
+from watcher.processes import worker_count
 from watcher.rules import RuleSet
 from watcher.store.feeds import FeedEntry, feed_entries, hits_since, known_rules
 

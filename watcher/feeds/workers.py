@@ -6,28 +6,23 @@ touches the database and the files: it reads the next batches of entries while t
 render the earlier ones, then writes the results in the order the batches were read, so a
 build writes the same files in the same order on one core or many.
 
-Workers are spawned, never forked: the daemon runs threads, and a fork would copy their
-locks mid-use. A pool that cannot start, or a worker that dies (killed, out of memory), only
-costs speed: what it did not render is rendered here. A worker whose building process dies
-(`kill -9`, which leaves it no time to stop its pool) exits too, instead of waiting forever
-for work.
+Workers are spawned and exit with the building process (`watcher.processes`). A pool that
+cannot start, or a worker that dies (killed, out of memory), only costs speed: what it did
+not render is rendered here.
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
-import multiprocessing
-import os
-import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing.connection import wait
 
 from watcher.feeds.plan import FeedSpec, Site
 from watcher.feeds.render import render_feed
+from watcher.processes import start_workers
 from watcher.store.feeds import FeedEntry, highlighted
 
 log = logging.getLogger(__name__)
@@ -47,7 +42,6 @@ ENTRIES_PER_WORKER_BATCH = 1_000
 # rendering on one core: starting one costs a Python start-up and its imports (half a
 # second), more than a daemon's usual build after a scan takes.
 PARALLEL_MIN_ENTRIES = 5_000
-MAX_WORKERS = 4
 # Batches sent ahead of the one being written, per worker: enough to keep every worker busy
 # while the first result is written, few enough to bound the entries held in memory.
 AHEAD_PER_WORKER = 2
@@ -60,19 +54,6 @@ def render_batch(batch: Batch, site: Site) -> Rendered:
     return [
         (spec, render_feed(spec, feed, site)) for (spec, _), feed in zip(batch, items, strict=True)
     ]
-
-
-def worker_count(requested: int | None = None) -> int:
-    """How many processes may render a big build: `requested` if given (1: none, all is
-    rendered here), else one per core (at most MAX_WORKERS)."""
-    return max(1, requested) if requested is not None else min(MAX_WORKERS, _cores())
-
-
-def _cores() -> int:
-    """The cores this process may run on (its affinity, where the system has one)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 def rendered(
@@ -121,24 +102,11 @@ def _batched(feeds: Iterator[Feed], entries: int) -> Iterator[list[Feed]]:
 
 
 def _start(workers: int) -> ProcessPoolExecutor | None:
-    context = multiprocessing.get_context("spawn")
     try:
-        return ProcessPoolExecutor(workers, mp_context=context, initializer=_exit_with_parent)
+        return start_workers(workers)
     except (OSError, ImportError, NotImplementedError) as exc:  # no semaphores, no processes
         log.info("feeds: rendering on one core: cannot start worker processes (%s)", exc)
         return None
-
-
-def _exit_with_parent() -> None:
-    """In a worker: exit as soon as the building process is gone."""
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        threading.Thread(target=_exit_when_ready, args=(parent.sentinel,), daemon=True).start()
-
-
-def _exit_when_ready(sentinel: int) -> None:
-    wait([sentinel])  # ready when the parent process has ended, however it ended
-    os._exit(1)
 
 
 class _Helpers:

@@ -105,6 +105,7 @@ def _scan(
             services.scan_settings,
             clock=services.clock,
             record_hits=recorder,
+            rules=recorder.rules,
             progress=progress,
             stop=stop,
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from watcher.channels import APPRISE
 from watcher.percolator import Percolator
+from watcher.query.compile import CompiledQuery
 from watcher.rules import Rule, RuleSet
 from watcher.store.articles import StoredVersion, latest_versions
 from watcher.store.digests import sync_subscribers
@@ -32,10 +33,12 @@ def find_hits(
     *,
     backfill: bool = False,
 ) -> list[NewHit]:
-    """Match each version once against every rule the percolator holds."""
+    """Match each version once against every rule the percolator holds (unless it was
+    matched with them as it was read: `StoredVersion.matched`)."""
     hits = []
     for version in versions:
-        for name in percolator.matching(version.article):
+        matched = version.matched
+        for name in percolator.matching(version.article) if matched is None else matched:
             rule = synced[name]
             hits.append(
                 NewHit(rule.rule_id, rule.version_id, version.article_id, version.id, backfill)
@@ -45,8 +48,10 @@ def find_hits(
 
 @dataclass(frozen=True)
 class HitRecorder:
-    """Records the hits of freshly archived versions; plugs into `run_scan(record_hits=...)`."""
+    """Records the hits of freshly archived versions; plugs into `run_scan(record_hits=...)`,
+    with `rules` (what `percolator` was built from) for a worker that matches as it reads."""
 
+    rules: Mapping[str, CompiledQuery]
     percolator: Percolator
     synced: dict[str, SyncedRule]
 
@@ -65,7 +70,8 @@ def prepare_matching(
         if rule.backfill is not None and synced[rule.name].is_new_version:
             added = backfill(sessions, rule, synced[rule.name], since=now - rule.backfill, now=now)
             log.info("rule %s is new or changed: backfilled %d hits", rule.name, added)
-    return HitRecorder(Percolator(ruleset.enabled()), synced)
+    rules = ruleset.enabled()
+    return HitRecorder(rules, Percolator(rules), synced)
 
 
 def backfill(

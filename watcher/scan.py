@@ -4,25 +4,24 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from collections.abc import Callable, Generator, Mapping
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from watcher.articles import ARTICLE_SUFFIXES, ReadContext, read_article
-from watcher.articles.discover import (
-    FileChangedError,
-    FoundFile,
-    describe_problem,
-    discover,
-    read_found,
-)
-from watcher.errors import IngestError, SeedsDirError
+from watcher.articles import ARTICLE_SUFFIXES
+from watcher.articles.discover import FoundFile, describe_problem, discover, read_found
+from watcher.errors import SeedsDirError
 from watcher.ingest import RecordHits, archive
-from watcher.model import Fingerprint, Progress, Reading, no_progress
-from watcher.store.articles import Located, StoreOutcome
+from watcher.model import Fingerprint, Progress, no_progress
+from watcher.processes import worker_count
+from watcher.query.compile import CompiledQuery
+from watcher.readahead import Reader, read_ahead, worth_reading_ahead
+from watcher.reading import Batch, ReadBytes, ScanSettings, read_batch
+from watcher.store.articles import StoreOutcome
 from watcher.store.files import forget_files, load_fingerprints, record_files
 from watcher.store.ingest_errors import (
     clear_errors,
@@ -37,20 +36,9 @@ from watcher.store.scans import ScanRecord, ScanSummary, record_scan
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
-# Warnings of one file shown in full; beyond them, only how many more there are.
-SHOWN_WARNINGS = 3
 
 Clock = Callable[[], datetime]
-ReadBytes = Callable[[FoundFile, int], bytes]  # a found file, the size limit
-
-
-@dataclass(frozen=True, slots=True)
-class ScanSettings:
-    seeds_dir: Path
-    settle: timedelta
-    max_file_size: int
-    timezone: tzinfo
-    default_source: str
+__all__ = ["BATCH_SIZE", "ReadBytes", "ScanSettings", "run_scan"]
 
 
 @dataclass(slots=True)
@@ -85,16 +73,6 @@ class _Totals:
         )
 
 
-@dataclass(slots=True)
-class _Batch:
-    """What reading a batch of files produced, before it is stored."""
-
-    articles: list[Located] = field(default_factory=list)
-    good: list[tuple[str, Fingerprint]] = field(default_factory=list)
-    bad: list[tuple[str, Fingerprint, str]] = field(default_factory=list)
-    warned: dict[str, str] = field(default_factory=dict)  # good files read with a guess
-
-
 def run_scan(
     sessions: sessionmaker[Session],
     settings: ScanSettings,
@@ -102,16 +80,20 @@ def run_scan(
     clock: Clock,
     read_bytes: ReadBytes = read_found,
     record_hits: RecordHits | None = None,
+    rules: Mapping[str, CompiledQuery] | None = None,
     progress: Progress | None = None,
     stop: Callable[[], bool] | None = None,
     batch_size: int = BATCH_SIZE,
+    workers: int | None = None,
 ) -> ScanSummary:
     """Archive every new or changed settled file under seeds_dir; return the summary.
 
     Files that failed are read again at every scan, changed or not (they are few): a fix
     that leaves the file as it was, a `chmod` or a higher `scan.max_file_size`, takes effect.
     `stop`, asked before each batch, ends the scan early; the files left are counted as
-    waiting (the next scan reads them)."""
+    waiting (the next scan reads them). A big scan reads ahead in a worker process
+    (`watcher.readahead`; `workers`: 1 for none, by default one per core), which matches
+    what it reads with `rules`, those `record_hits` records the hits of."""
     started_at, started = clock(), time.perf_counter()
     with sessions() as session:
         known = load_fingerprints(session)
@@ -128,24 +110,61 @@ def run_scan(
     totals = _Totals(unchanged=unchanged, waiting=waiting)
     _forget_vanished(sessions, _vanished(known, found, unreadable))
     _record_folders(sessions, unreadable, failing, started_at)
-    report = progress or no_progress
-    report(0, len(todo))
-    for offset in range(0, len(todo), batch_size):
-        if stop is not None and stop():
-            totals.waiting += len(todo) - offset
-            log.info("scan: stopping; %d files left for the next scan", len(todo) - offset)
-            break
-        batch = _Batch()
-        # File by file, so that a progress bar moves (and can tell the time left) smoothly.
-        for done, found_file in enumerate(todo[offset : offset + batch_size], start=offset + 1):
-            _read_into(batch, found_file, settings, read_bytes)
-            report(done, len(todo))
-        _store_batch(sessions, batch, clock(), record_hits, totals)
+    reader = Reader(settings, read_bytes, rules)
+    chunks = [todo[offset : offset + batch_size] for offset in range(0, len(todo), batch_size)]
+    progress = progress or no_progress
+    progress(0, len(todo))
+    with closing(_batches(chunks, reader, worker_count(workers), progress)) as batches:
+        stored = 0
+        for chunk in chunks:
+            if stop is not None and stop():
+                totals.waiting += len(todo) - stored
+                log.info("scan: stopping; %d files left for the next scan", len(todo) - stored)
+                break
+            batch = next(batches)
+            _log_problems(batch)
+            _store_batch(sessions, batch, clock(), record_hits, totals)
+            stored += len(chunk)
     with sessions.begin() as session:
         seconds = time.perf_counter() - started
         summary = totals.summary(count_errors(session), count_warnings(session), seconds)
         record_scan(session, ScanRecord(summary, started_at, clock()))
     return summary
+
+
+def _batches(
+    chunks: list[list[FoundFile]], reader: Reader, workers: int, progress: Progress
+) -> Generator[Batch, None, None]:
+    """The chunks read, the files counted as they are: ahead by a worker process when it
+    pays (a batch at a time), else here, file by file so that a progress bar moves (and can
+    tell the time left) smoothly."""
+    counted = _Counted(progress, sum(map(len, chunks)))
+    if worth_reading_ahead(counted.total, reader, workers):
+        with closing(read_ahead(chunks, reader)) as batches:
+            for chunk, batch in zip(chunks, batches, strict=True):
+                counted.add(len(chunk))
+                yield batch
+        return
+    for chunk in chunks:
+        yield read_batch(chunk, reader.settings, reader.read_bytes, on_file=counted.add)
+
+
+@dataclass(slots=True)
+class _Counted:
+    """The files read so far, reported to `progress` as they grow."""
+
+    progress: Progress
+    total: int
+    done: int = 0
+
+    def add(self, files: int = 1) -> None:
+        self.done += files
+        self.progress(self.done, self.total)
+
+
+def _log_problems(batch: Batch) -> None:
+    for path, problem in batch.problems:
+        log.warning("%s: %s", path, problem)
 
 
 def _discover(seeds_dir: Path) -> tuple[list[FoundFile], dict[str, str]]:
@@ -202,52 +221,9 @@ def _forget_vanished(sessions: sessionmaker[Session], gone: set[str]) -> None:
             clear_errors(session, gone)
 
 
-def _read_into(
-    batch: _Batch, found: FoundFile, settings: ScanSettings, read_bytes: ReadBytes
-) -> None:
-    """Read one file into the batch: its articles and warnings, or why it failed."""
-    try:
-        reading = _read_file(found, settings, read_bytes)
-    except IngestError as exc:
-        log.warning("%s: %s", found.path, exc.message)
-        batch.bad.append((found.key, found.fingerprint, exc.message))
-        return
-    for warning in reading.warnings:
-        log.warning("%s: %s", found.path, warning)
-    if reading.warnings:
-        batch.warned[found.key] = _warning_reason(reading.warnings)
-    batch.good.append((found.key, found.fingerprint))
-    batch.articles.extend(Located(found.key, i, a) for i, a in enumerate(reading.articles))
-
-
-def _warning_reason(warnings: Sequence[str]) -> str:
-    """One line for a file's warnings, however many items of it had one."""
-    shown = "; ".join(warnings[:SHOWN_WARNINGS])
-    more = len(warnings) - SHOWN_WARNINGS
-    return f"{shown} (and {more} more)" if more > 0 else shown
-
-
-def _read_file(found: FoundFile, settings: ScanSettings, read_bytes: ReadBytes) -> Reading:
-    size = found.fingerprint.size
-    if size > settings.max_file_size:
-        raise IngestError(
-            f"file too big ({size:,} bytes, limit {settings.max_file_size:,}) — "
-            "raise scan.max_file_size or split the file"
-        )
-    try:
-        data = read_bytes(found, settings.max_file_size)
-    except FileChangedError as exc:
-        raise IngestError(str(exc)) from exc
-    except OSError as exc:
-        raise IngestError(f"cannot read the file: {exc.strerror or exc}") from exc
-    mtime = datetime.fromtimestamp(found.fingerprint.mtime_ns / 1e9, settings.timezone)
-    context = ReadContext(settings.timezone, settings.default_source, mtime)
-    return read_article(found.os_path, data, context)
-
-
 def _store_batch(
     sessions: sessionmaker[Session],
-    batch: _Batch,
+    batch: Batch,
     now: datetime,
     record_hits: RecordHits | None,
     totals: _Totals,

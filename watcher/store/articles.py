@@ -27,12 +27,14 @@ LOCATIONS = table(ArticleLocationRow)
 @dataclass(frozen=True, slots=True)
 class Located:
     """An article read from `path` (item `item` of it, for files that hold several);
-    `identity` replaces the article's content hash where another one applies (feed entries)."""
+    `identity` replaces the article's content hash where another one applies (feed entries);
+    `matched`, the rules it matches where they were found as it was read (a scan's worker)."""
 
     path: str
     item: int
     article: Article
     identity: str | None = None
+    matched: tuple[str, ...] | None = None
 
     def content_hash(self) -> str:
         return self.identity or self.article.content_hash()
@@ -44,6 +46,7 @@ class StoredVersion:
     article_id: int
     path: str
     article: Article
+    matched: tuple[str, ...] | None = None  # see Located
 
 
 @dataclass(slots=True)
@@ -131,7 +134,9 @@ def _create_versions(
         session, VERSIONS, rows, ["content_hash"], returning=("id", "content_hash")
     )
     return [
-        StoredVersion(row.id, article_ids[row.content_hash], located.path, located.article)
+        StoredVersion(
+            row.id, article_ids[row.content_hash], located.path, located.article, located.matched
+        )
         for row in stored
         for located in (fresh[row.content_hash],)
     ]

@@ -32,7 +32,7 @@ from watcher.store.hits import list_hits
 from watcher.store.ingest_errors import list_errors
 from watcher.store.scans import ScanSummary
 
-FILES = 40
+FILES = 60
 BATCH = 4
 RULES = """\
 rules:
@@ -75,7 +75,7 @@ class SlowHere:
 
     def __call__(self, found: FoundFile, limit: int) -> bytes:
         if multiprocessing.parent_process() is None:
-            time.sleep(0.05)
+            time.sleep(0.1)
         elif found.key == self.dies_on:
             os._exit(1)
         return read_found(found, limit)

@@ -120,6 +120,12 @@ def _problems(sessions: sessionmaker[Session]) -> list[tuple[str, str]]:
         return [(failure.path, failure.level) for failure in list_errors(session)]
 
 
+def _everything_stored(sessions: sessionmaker[Session], summary: ScanSummary) -> bool:
+    """Every file counted once, read or failed as it should be, and every hit recorded."""
+    counted = (summary.new, summary.errors, summary.warnings) == (FILES + 1, 1, 1)
+    return counted and _hits(sessions) == _expected_hits()
+
+
 def _read_ahead_from(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if "reads ahead" in r.getMessage()]
 
@@ -151,9 +157,8 @@ def test_a_scan_read_ahead_stores_what_a_scan_read_here_does(
     )
 
     assert _read_ahead_from(caplog), "the worker never read a batch: the test proves nothing"
-    assert (summary.new, summary.errors, summary.warnings) == (FILES + 1, 1, 1)
+    assert _everything_stored(sessions, summary)
     assert summary.hits == len(_expected_hits())
-    assert _hits(sessions) == _expected_hits()
     assert _problems(sessions) == [("c-too-big.txt", "error"), ("b-guessed.txt", "warning")]
     logged = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any(m.startswith(f"{seeds / 'c-too-big.txt'}: file too big") for m in logged)
@@ -179,8 +184,7 @@ def test_a_worker_that_dies_costs_only_speed(
 
     assert _read_ahead_from(caplog), "the worker never read a batch: the test proves nothing"
     assert "scan: the worker process died; reading the rest on one core" in caplog.messages
-    assert (summary.new, summary.errors, summary.warnings) == (FILES + 1, 1, 1)
-    assert _hits(sessions) == _expected_hits()
+    assert _everything_stored(sessions, summary)
 
 
 @pytest.mark.usefixtures("reads_ahead")
@@ -203,8 +207,7 @@ def test_a_worker_that_cannot_start_costs_only_speed(
         "scan: reading on one core: cannot start a worker process"
         " ([Errno 38] Function not implemented)"
     ) in caplog.messages
-    assert (summary.new, summary.errors, summary.warnings) == (FILES + 1, 1, 1)
-    assert _hits(sessions) == _expected_hits()
+    assert _everything_stored(sessions, summary)
 
 
 @pytest.mark.usefixtures("reads_ahead")

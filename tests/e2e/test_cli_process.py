@@ -142,3 +142,26 @@ def _read_all(fd: int) -> str:
         chunks.append(chunk)
     os.close(fd)
     return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_a_big_first_scan_reads_ahead_in_a_worker_and_stores_every_hit(tmp_path: Path) -> None:
+    """12,000 files: the console script's scan hands batches to a spawned worker process (it
+    says so with --debug), and every article and hit is stored as a scan on one core would."""
+    assert watcher(tmp_path, "init", "desk").returncode == 0
+    project = tmp_path / "desk"
+    seeds = project / "seeds"
+    (seeds / EXAMPLE.name).unlink()
+    for index in range(12_000):
+        title = "Libya talks resume" if index % 4 == 0 else "Cocoa prices fall"
+        path = seeds / f"{index:05}.txt"
+        path.write_text(f"{title} {index}\n\nBody of article {index}.\n", encoding="utf-8")
+        os.utime(path, (0, 1_600_000_000))
+
+    scan = watcher(project, "--debug", "scan", "--format", "json")
+
+    assert scan.returncode == 0, scan.stderr
+    assert "scan: a worker process reads ahead from batch" in scan.stderr
+    summary = json.loads(scan.stdout)
+    assert (summary["new"], summary["errors"], summary["hits"]) == (12_000, 0, 3_000)
+    listed = json.loads(watcher(project, "hits", "--format", "json", "--limit", "0").stdout)
+    assert {hit["path"] for hit in listed} == {f"{i:05}.txt" for i in range(0, 12_000, 4)}

@@ -21,7 +21,8 @@ from support import CORPUS, EXAMPLE, run_cli, write
 from test_scan import SEEDS_ARTICLE, CountingReader, scan, seeds, settings
 
 from watcher.articles.discover import FoundFile, read_found
-from watcher.scan import BATCH_SIZE, ReadBytes, run_scan
+from watcher.reading import ReadBytes
+from watcher.scan import BATCH_SIZE, run_scan
 from watcher.services import utc_now
 from watcher.store.files import count_files
 from watcher.store.scans import ScanSummary

@@ -13,6 +13,7 @@ import logging
 import multiprocessing
 import os
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -60,12 +61,6 @@ def seeds(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.fixture
-def reads_ahead(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Any scan is big enough for a worker."""
-    monkeypatch.setattr("watcher.readahead.READAHEAD_MIN_FILES", 1)
-
-
 class SlowHere:
     """Reads a file, slowly in the scanning process and at full speed in the worker; a
     worker reading `dies_on` is killed (no result, no exception to pickle)."""
@@ -81,21 +76,37 @@ class SlowHere:
         return read_found(found, limit)
 
 
-def _scan(
-    sessions: sessionmaker[Session], seeds: Path, tmp_path: Path, **options: object
-) -> ScanSummary:
+Scan = Callable[..., ScanSummary]
+
+
+@pytest.fixture
+def scan(
+    sessions: sessionmaker[Session],
+    seeds: Path,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Scan:
+    """`run_scan` of the folder with the rules, any scan big enough for a worker, its log
+    captured from INFO on."""
+    monkeypatch.setattr("watcher.readahead.READAHEAD_MIN_FILES", 1)
+    caplog.set_level(logging.INFO)
     rules_file = write(tmp_path / "rules.yaml", RULES)
-    recorder = prepare(sessions, load_rules([rules_file]), utc_now())
     settings = ScanSettings(seeds, timedelta(seconds=2), 10_000, ZoneInfo("UTC"), "Desk")
-    return run_scan(
-        sessions,
-        settings,
-        clock=utc_now,
-        record_hits=recorder,
-        rules=recorder.rules,
-        batch_size=BATCH,
-        **options,  # type: ignore[arg-type]
-    )
+
+    def run(**options: object) -> ScanSummary:
+        recorder = prepare(sessions, load_rules([rules_file]), utc_now())
+        return run_scan(
+            sessions,
+            settings,
+            clock=utc_now,
+            record_hits=recorder,
+            rules=recorder.rules,
+            batch_size=BATCH,
+            **options,  # type: ignore[arg-type]
+        )
+
+    return run
 
 
 def _hits(sessions: sessionmaker[Session]) -> set[tuple[str, str]]:
@@ -137,20 +148,12 @@ def _worker_ended() -> bool:
     return not multiprocessing.active_children()
 
 
-@pytest.mark.usefixtures("reads_ahead")
 def test_a_scan_read_ahead_stores_what_a_scan_read_here_does(
-    sessions: sessionmaker[Session],
-    seeds: Path,
-    tmp_path: Path,
-    caplog: pytest.LogCaptureFixture,
+    scan: Scan, sessions: sessionmaker[Session], seeds: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO)
     reported: list[tuple[int, int]] = []
 
-    summary = _scan(
-        sessions,
-        seeds,
-        tmp_path,
+    summary = scan(
         read_bytes=SlowHere(),
         workers=2,
         progress=lambda done, total: reported.append((done, total)),
@@ -169,29 +172,19 @@ def test_a_scan_read_ahead_stores_what_a_scan_read_here_does(
     assert _worker_ended()
 
 
-@pytest.mark.usefixtures("reads_ahead")
 def test_a_worker_that_dies_costs_only_speed(
-    sessions: sessionmaker[Session],
-    seeds: Path,
-    tmp_path: Path,
-    caplog: pytest.LogCaptureFixture,
+    scan: Scan, sessions: sessionmaker[Session], caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO)
-
-    summary = _scan(
-        sessions, seeds, tmp_path, read_bytes=SlowHere(dies_on=f"a{FILES - 6:02}.txt"), workers=2
-    )
+    summary = scan(read_bytes=SlowHere(dies_on=f"a{FILES - 6:02}.txt"), workers=2)
 
     assert _read_ahead_from(caplog), "the worker never read a batch: the test proves nothing"
     assert "scan: the worker process died; reading the rest on one core" in caplog.messages
     assert _everything_stored(sessions, summary)
 
 
-@pytest.mark.usefixtures("reads_ahead")
 def test_a_worker_that_cannot_start_costs_only_speed(
+    scan: Scan,
     sessions: sessionmaker[Session],
-    seeds: Path,
-    tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -199,9 +192,8 @@ def test_a_worker_that_cannot_start_costs_only_speed(
         raise OSError(38, "Function not implemented")
 
     monkeypatch.setattr("concurrent.futures.ProcessPoolExecutor", no_processes)
-    caplog.set_level(logging.INFO)
 
-    summary = _scan(sessions, seeds, tmp_path, workers=2)
+    summary = scan(workers=2)
 
     assert (
         "scan: reading on one core: cannot start a worker process"
@@ -210,14 +202,9 @@ def test_a_worker_that_cannot_start_costs_only_speed(
     assert _everything_stored(sessions, summary)
 
 
-@pytest.mark.usefixtures("reads_ahead")
 def test_a_scan_told_to_stop_leaves_the_rest_waiting_and_its_worker_ends(
-    sessions: sessionmaker[Session],
-    seeds: Path,
-    tmp_path: Path,
-    caplog: pytest.LogCaptureFixture,
+    scan: Scan, sessions: sessionmaker[Session], caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO)
     stored_batches = 0
 
     def stop() -> bool:
@@ -227,12 +214,12 @@ def test_a_scan_told_to_stop_leaves_the_rest_waiting_and_its_worker_ends(
             stored_batches += 1
         return stored_batches > 1
 
-    summary = _scan(sessions, seeds, tmp_path, read_bytes=SlowHere(), workers=2, stop=stop)
+    summary = scan(read_bytes=SlowHere(), workers=2, stop=stop)
 
     assert 0 < summary.waiting < FILES
     assert summary.new + summary.errors + summary.waiting == FILES + 2
     assert _worker_ended()
-    rest = _scan(sessions, seeds, tmp_path, workers=1)
+    rest = scan(workers=1)
     assert rest.waiting == 0
     assert _hits(sessions) == _expected_hits()
 

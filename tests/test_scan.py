@@ -19,7 +19,8 @@ from support import CORPUS, EXAMPLE, write
 
 from watcher.articles.discover import FoundFile, read_found
 from watcher.errors import SeedsDirError
-from watcher.scan import ReadBytes, ScanSettings, run_scan
+from watcher.reading import ReadBytes, ScanSettings
+from watcher.scan import run_scan
 from watcher.services import utc_now
 from watcher.store.articles import count_articles
 from watcher.store.files import count_files

@@ -11,12 +11,17 @@ its pool) exits too, instead of waiting forever for work.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+T = TypeVar("T")
 
 MAX_WORKERS = 4
+# multiprocessing is imported where a pool is used: the commands that only ask `pid_alive`
+# need not load it.
 
 
 def pid_alive(pid: int) -> bool:
@@ -47,8 +52,7 @@ def usable_cores() -> int:
 
 def start_workers(workers: int) -> ProcessPoolExecutor:
     """A pool of up to `workers` spawned processes that exit with this one; OSError,
-    ImportError or NotImplementedError where processes cannot start. (Imported here: the
-    commands that only ask `pid_alive` need not load multiprocessing.)"""
+    ImportError or NotImplementedError where processes cannot start."""
     import multiprocessing  # noqa: PLC0415
     from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
 
@@ -71,3 +75,51 @@ def _exit_when_ready(sentinel: int) -> None:
 
     wait([sentinel])  # ready when the parent process has ended, however it ended
     os._exit(1)
+
+
+class Fallible:
+    """Work handed to a pool whose failure costs only speed. Once a worker could not start
+    or died, the pool takes nothing more (`submit` returns None) and the work it held never
+    comes back (`lost` says so): the caller does that work itself. `tell(why)` is called
+    once, at the first failure, with `died` or `cannot_start` (and the error)."""
+
+    def __init__(
+        self,
+        pool: ProcessPoolExecutor,
+        tell: Callable[[str], None],
+        *,
+        died: str,
+        cannot_start: str,
+    ) -> None:
+        self.pool, self.tell = pool, tell
+        self.died, self.cannot_start = died, cannot_start
+        self.broken = False
+
+    def submit(self, job: Callable[..., T], *args: object) -> Future[T] | None:
+        from concurrent.futures.process import BrokenProcessPool  # noqa: PLC0415 - see the top
+
+        if self.broken:
+            return None
+        try:
+            return self.pool.submit(job, *args)
+        except BrokenProcessPool:
+            self._fail(self.died)
+        except OSError as exc:  # a worker is started with the first work it gets
+            self._fail(f"{self.cannot_start} ({exc})")
+        return None
+
+    def lost(self, future: Future[Any]) -> bool:
+        """Whether the worker died before `future` was done (waiting for it if need be)."""
+        from concurrent.futures.process import BrokenProcessPool  # noqa: PLC0415 - see the top
+
+        try:
+            future.result()
+        except BrokenProcessPool:
+            self._fail(self.died)
+            return True
+        return False
+
+    def _fail(self, why: str) -> None:
+        if not self.broken:
+            self.tell(why)
+        self.broken = True

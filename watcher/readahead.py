@@ -17,19 +17,16 @@ import logging
 import pickle
 from collections.abc import Callable, Generator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
 from watcher.articles.discover import FoundFile
 from watcher.percolator import Percolator
-from watcher.processes import start_workers
+from watcher.processes import Fallible, start_workers
 from watcher.query.compile import CompiledQuery
 from watcher.reading import Batch, ReadBytes, ScanSettings, read_batch
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 
 # A worker is worth starting from this many files (about a second of reading and matching):
 # it takes about as long to start.
@@ -55,8 +52,9 @@ class Reader:
         """What the worker needs with each batch (the rules it has already)."""
         return self.settings, self.read_bytes
 
-    def here(self, files: Sequence[FoundFile]) -> Batch:
-        return read_batch(files, self.settings, self.read_bytes)
+    def here(self, files: Sequence[FoundFile], on_file: Callable[[], None] | None = None) -> Batch:
+        """`files` read in this process (matched when stored)."""
+        return read_batch(files, self.settings, self.read_bytes, on_file=on_file)
 
 
 def worth_reading_ahead(files: int, reader: Reader, workers: int) -> bool:
@@ -103,61 +101,43 @@ class _Worker:
     is read here."""
 
     def __init__(self, pool: ProcessPoolExecutor, reader: Reader) -> None:
-        self.pool, self.reader = pool, reader
+        self.reader = reader
+        self.pool = Fallible(
+            pool,
+            lambda why: log.warning("scan: %s; reading the rest on one core", why),
+            died="the worker process died",
+            cannot_start="cannot start a worker process",
+        )
         self.handed: dict[int, Future[bytes]] = {}
         self.next: int | None = None  # the next chunk to hand it; None: not ready yet
-        self.gone = False
         # The rules go as the first job, not as the pool's initializer arguments: those are
         # written to the new process as it starts, and the scan would wait for its imports.
-        self.ready = self._submit(_compile_rules, self.reader.rules)
+        self.ready = self.pool.submit(_compile_rules, self.reader.rules)
 
     def take(self, chunks: Sequence[Sequence[FoundFile]], index: int) -> None:
         """Hand the worker what it may read ahead of chunk `index`, once it is ready."""
-        if self.gone or self.ready is None or not self.ready.done():
+        if self.pool.broken or self.ready is None or not self.ready.done():
             return
         if self.next is None:
-            if self._lost(self.ready):
+            if self.pool.lost(self.ready):
                 return
             self.next = index + 1  # the scan reads this one meanwhile
             log.info("scan: a worker process reads ahead from batch %d on", self.next + 1)
-        while len(self.handed) <= AHEAD and self.next < len(chunks) and not self.gone:
-            future = self._submit(_read_there, chunks[self.next], *self.reader.reading)
-            if future is not None:
-                self.handed[self.next] = future
-                self.next += 1
+        while len(self.handed) <= AHEAD and self.next < len(chunks):
+            future = self.pool.submit(_read_there, chunks[self.next], *self.reader.reading)
+            if future is None:
+                return
+            self.handed[self.next] = future
+            self.next += 1
 
     def batch(self, index: int) -> Batch | None:
         """The worker's batch of chunk `index`; None if it was not handed that chunk or died
         before it sent the batch."""
         future = self.handed.pop(index, None)
-        if future is None or self._lost(future):
+        if future is None or self.pool.lost(future):
             return None
         batch: Batch = pickle.loads(future.result())  # noqa: S301 - our own worker's bytes
         return batch
-
-    def _submit(self, job: Callable[..., T], *args: object) -> Future[T] | None:
-        try:
-            return self.pool.submit(job, *args)
-        except BrokenProcessPool:
-            self._stop("the worker process died")
-        except OSError as exc:  # a worker is started with the first work it gets
-            self._stop(f"cannot start a worker process ({exc})")
-        return None
-
-    def _lost(self, future: Future[Any]) -> bool:
-        """Whether the worker died before `future` was done (waiting for it if need be)."""
-        try:
-            future.result()
-        except BrokenProcessPool:
-            self._stop("the worker process died")
-            return True
-        return False
-
-    def _stop(self, why: str) -> None:
-        if not self.gone:
-            log.warning("scan: %s; reading the rest on one core", why)
-        self.gone = True
-        self.handed.clear()
 
 
 def _compile_rules(rules: Mapping[str, CompiledQuery] | None) -> None:

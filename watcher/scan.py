@@ -20,7 +20,7 @@ from watcher.model import Fingerprint, Progress, no_progress
 from watcher.processes import worker_count
 from watcher.query.compile import CompiledQuery
 from watcher.readahead import Reader, read_ahead, worth_reading_ahead
-from watcher.reading import Batch, ReadBytes, ScanSettings, read_batch
+from watcher.reading import Batch, ReadBytes, ScanSettings
 from watcher.store.articles import StoreOutcome
 from watcher.store.files import forget_files, load_fingerprints, record_files
 from watcher.store.ingest_errors import (
@@ -38,7 +38,6 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 500
 
 Clock = Callable[[], datetime]
-__all__ = ["BATCH_SIZE", "ReadBytes", "ScanSettings", "run_scan"]
 
 
 @dataclass(slots=True)
@@ -146,7 +145,7 @@ def _batches(
                 yield batch
         return
     for chunk in chunks:
-        yield read_batch(chunk, reader.settings, reader.read_bytes, on_file=counted.add)
+        yield reader.here(chunk, on_file=counted.add)
 
 
 @dataclass(slots=True)

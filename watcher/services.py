@@ -15,7 +15,7 @@ from watcher.config import Config
 from watcher.store.db import make_engine, make_sessionmaker, upgrade
 
 if TYPE_CHECKING:
-    from watcher.scan import ScanSettings
+    from watcher.reading import ScanSettings
 
 
 def utc_now() -> datetime:
@@ -31,7 +31,7 @@ class Services:
 
     @property
     def scan_settings(self) -> ScanSettings:
-        from watcher.scan import ScanSettings  # noqa: PLC0415 - the readers, for a scan only
+        from watcher.reading import ScanSettings  # noqa: PLC0415 - the readers, for a scan only
 
         config = self.config
         return ScanSettings(

@@ -18,11 +18,10 @@ import logging
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 
 from watcher.feeds.plan import FeedSpec, Site
 from watcher.feeds.render import render_feed
-from watcher.processes import start_workers
+from watcher.processes import Fallible, start_workers
 from watcher.store.feeds import FeedEntry, highlighted
 
 log = logging.getLogger(__name__)
@@ -115,29 +114,20 @@ class _Helpers:
     lost)."""
 
     def __init__(self, pool: ProcessPoolExecutor, site: Site, render: RenderBatch) -> None:
-        self.pool, self.site, self.render = pool, site, render
-        self.broken = False
+        self.site, self.render = site, render
+        self.pool = Fallible(
+            pool,
+            lambda why: log.warning("feeds: %s; rendering the rest on one core", why),
+            died="a rendering worker died",
+            cannot_start="cannot start a rendering worker",
+        )
 
     def submit(self, batch: Batch) -> Future[Rendered]:
-        if not self.broken:
-            try:
-                return self.pool.submit(self.render, batch, self.site)
-            except BrokenProcessPool:
-                self._lost("a rendering worker died")
-            except OSError as exc:  # a worker is started with the first work it gets
-                self._lost(f"cannot start a rendering worker ({exc})")
-        here: Future[Rendered] = Future()
-        here.set_result(self.render(batch, self.site))
-        return here
+        future = self.pool.submit(self.render, batch, self.site)
+        if future is None:
+            future = Future()
+            future.set_result(self.render(batch, self.site))
+        return future
 
     def result(self, batch: Batch, future: Future[Rendered]) -> Rendered:
-        try:
-            return future.result()
-        except BrokenProcessPool:
-            self._lost("a rendering worker died")
-            return self.render(batch, self.site)
-
-    def _lost(self, why: str) -> None:
-        if not self.broken:
-            log.warning("feeds: %s; rendering the rest on one core", why)
-        self.broken = True
+        return self.render(batch, self.site) if self.pool.lost(future) else future.result()
